@@ -1,0 +1,205 @@
+/*
+ * depthplugins.h — the C ABI of libdepthplugins (DepthPlugins).
+ *
+ * One header, flat functions with the dp_ prefix, opaque handles. Conventions for every function:
+ *
+ *  - Every function returns a dp_status: DP_OK (0) or a negative error. After an error,
+ *    dp_last_error_message() on the same thread returns a human-readable message.
+ *  - Nothing throws or longjmps across this boundary; a bad argument is an error code, never a crash
+ *    (as far as the library can tell: a pointer to too little memory cannot be detected).
+ *  - Pixel pointers are read or written only during the call; the library never keeps them.
+ *    An output buffer is either completely written (DP_OK) or left untouched (any error, including
+ *    DP_ERROR_CANCELLED). Outputs may alias inputs (in-place processing): inputs are copied first.
+ *  - Every struct starts with uint32_t struct_size, which the caller sets to sizeof(the struct) as this
+ *    header defines it. Fields are only ever appended; the library accepts any size from the first
+ *    published layout up to its own, and rejects larger ones (a header newer than the library).
+ *    Use dp_<x>_options_default() to fill defaults after setting struct_size.
+ *  - Threads: every function may be called from any thread. A dp_context may be used by several
+ *    threads at once (operations on one context run concurrently and safely); only
+ *    dp_context_destroy() must not race with other calls on the same context.
+ *  - Progress callbacks are invoked on the thread that called the operation, never on a worker thread.
+ *
+ * Depth convention: depth maps are 0..1 with near = white (1) unless an option says otherwise.
+ * Integer pixel formats map 0..max to 0..1. Colour buffers in 8/16-bit are sRGB-encoded; float buffers
+ * are linear, unless dp_image.transfer says otherwise.
+ */
+#ifndef DEPTHPLUGINS_H
+#define DEPTHPLUGINS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  define DP_API __declspec(dllimport)
+#else
+#  define DP_API __attribute__((visibility("default")))
+#endif
+
+/** ABI version implemented by this header. Adapters compare it with dp_abi_version() and refuse to run
+ *  when the library's is lower (the library lacks something the header declares). \since 1 */
+#define DP_ABI_VERSION 1u
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Status                                                                                            */
+/* ------------------------------------------------------------------------------------------------ */
+
+typedef enum dp_status {
+    DP_OK = 0,
+    DP_ERROR_INVALID_ARGUMENT = -1, /**< NULL pointer, bad size, stride, format, struct_size, option value. */
+    DP_ERROR_UNSUPPORTED = -2,      /**< The operation or option is not available in this build or on this device. */
+    DP_ERROR_CANCELLED = -3,        /**< The progress callback returned nonzero. Outputs untouched. */
+    DP_ERROR_OUT_OF_MEMORY = -4,    /**< Host or device memory exhausted (the image may be too large). */
+    DP_ERROR_IO = -5,               /**< A file could not be read. */
+    DP_ERROR_MODEL = -6,            /**< A model or weights file is missing, malformed or of an unsupported kind. */
+    DP_ERROR_DEVICE = -7,           /**< The GPU failed (device lost, driver error). */
+    DP_ERROR_NUMERIC = -8,          /**< A computation produced NaN or infinity where it must not. */
+    DP_ERROR_INTERNAL = -100,       /**< A bug: please report it with the message. */
+    DP_STATUS_MAX_ENUM = 0x7FFFFFFF
+} dp_status;
+
+/** ABI version of the loaded library (DP_ABI_VERSION of the header it was built from). Never fails. */
+DP_API uint32_t dp_abi_version(void);
+
+/** Library version as a NUL-terminated UTF-8 string, e.g. "depthplugins 0.1.0". Owned by the library,
+ *  valid for the life of the process. Never NULL. */
+DP_API const char *dp_version_string(void);
+
+/** Message of the most recent failed call on the calling thread: NUL-terminated UTF-8, owned by the
+ *  library, valid until the next failing call on this thread. "" when no call has failed. Never NULL.
+ *  Successful calls do not clear it. */
+DP_API const char *dp_last_error_message(void);
+
+/** The enumerator's name for a status ("DP_ERROR_CANCELLED"), or "unknown dp_status". Static, never NULL. */
+DP_API const char *dp_status_string(int32_t status);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Pixels                                                                                            */
+/* ------------------------------------------------------------------------------------------------ */
+
+typedef enum dp_pixel_format {
+    DP_FORMAT_GRAY8 = 1,    /**< uint8 grey. */
+    DP_FORMAT_GRAY16 = 2,   /**< uint16 grey (native byte order). */
+    DP_FORMAT_GRAYF32 = 3,  /**< float grey. */
+    DP_FORMAT_RGBA8 = 4,    /**< uint8 R, G, B, A. */
+    DP_FORMAT_RGBA16 = 5,   /**< uint16 R, G, B, A (native byte order). */
+    DP_FORMAT_RGBAF32 = 6,  /**< float R, G, B, A. */
+    DP_FORMAT_BGRA8 = 7,    /**< uint8 B, G, R, A (Paint.NET's ColorBgra, Windows DIBs). */
+    DP_PIXEL_FORMAT_MAX_ENUM = 0x7FFFFFFF
+} dp_pixel_format;
+
+typedef enum dp_alpha_mode {
+    DP_ALPHA_STRAIGHT = 0,      /**< Colour is not multiplied by alpha. */
+    DP_ALPHA_PREMULTIPLIED = 1, /**< Colour is multiplied by alpha (OpenFX hosts, Paint.NET surfaces are not). */
+    DP_ALPHA_MODE_MAX_ENUM = 0x7FFFFFFF
+} dp_alpha_mode;
+
+typedef enum dp_transfer {
+    DP_TRANSFER_DEFAULT = 0, /**< Integer formats sRGB-encoded, float formats linear. */
+    DP_TRANSFER_SRGB = 1,
+    DP_TRANSFER_LINEAR = 2,
+    DP_TRANSFER_MAX_ENUM = 0x7FFFFFFF
+} dp_transfer;
+
+/** A caller-owned image. Row y starts at (uint8_t*)data + y * row_stride_bytes, top row first; the stride
+ *  may be negative (bottom-up storage) and must satisfy |row_stride_bytes| >= width * bytes per pixel.
+ *  width and height are 1 .. 1048576. Grey and colour formats are accepted wherever an image is; a depth
+ *  map read from a colour buffer uses its red channel, one written to a colour buffer sets R = G = B and A = 1. */
+typedef struct dp_image {
+    uint32_t struct_size;     /**< sizeof(dp_image). */
+    int32_t width;
+    int32_t height;
+    int32_t format;           /**< dp_pixel_format */
+    int64_t row_stride_bytes;
+    void *data;
+    int32_t alpha_mode;       /**< dp_alpha_mode; colour formats only. */
+    int32_t transfer;         /**< dp_transfer */
+} dp_image;
+
+/** Progress callback: fraction in 0..1, non-decreasing. Return 0 to continue, nonzero to cancel: the
+ *  operation then returns DP_ERROR_CANCELLED promptly (within one band of rows / one GPU submit) and
+ *  leaves its outputs untouched. Called on the thread that started the operation. May be NULL. */
+typedef int32_t (*dp_progress_fn)(void *user_data, float fraction);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Context                                                                                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+typedef struct dp_context dp_context; /**< Opaque. Create with dp_context_create, free with dp_context_destroy. */
+
+typedef enum dp_backend {
+    DP_BACKEND_AUTO = 0,   /**< Vulkan when a device initialises, else CPU. */
+    DP_BACKEND_CPU = 1,
+    DP_BACKEND_VULKAN = 2, /**< Vulkan or fail with DP_ERROR_UNSUPPORTED / DP_ERROR_DEVICE. */
+    DP_BACKEND_MAX_ENUM = 0x7FFFFFFF
+} dp_backend;
+
+typedef struct dp_context_options {
+    uint32_t struct_size;  /**< sizeof(dp_context_options). */
+    int32_t backend;       /**< dp_backend. Default DP_BACKEND_AUTO. */
+    int32_t threads;       /**< CPU worker threads; 0 (default) = all cores. */
+    int32_t device_index;  /**< Vulkan device index in enumeration order; -1 (default) = choose (prefer discrete). */
+} dp_context_options;
+
+/** Fills *options with defaults. Set options->struct_size first; only that many bytes are written.
+ *  Errors: DP_ERROR_INVALID_ARGUMENT (NULL, struct_size out of range). */
+DP_API dp_status dp_context_options_default(dp_context_options *options);
+
+/** Creates a context. options may be NULL (defaults). On success *context receives the handle, which the
+ *  caller owns and frees with dp_context_destroy. On failure *context is set to NULL.
+ *  Errors: DP_ERROR_INVALID_ARGUMENT, DP_ERROR_UNSUPPORTED (backend not available),
+ *  DP_ERROR_DEVICE (Vulkan requested and failed), DP_ERROR_OUT_OF_MEMORY. */
+DP_API dp_status dp_context_create(const dp_context_options *options, dp_context **context);
+
+/** Destroys a context. NULL is accepted (DP_OK). Must not race with other calls on the same context.
+ *  Errors: DP_ERROR_INVALID_ARGUMENT (not a live context, e.g. destroyed twice). */
+DP_API dp_status dp_context_destroy(dp_context *context);
+
+/** The backend the context actually uses (DP_BACKEND_CPU or DP_BACKEND_VULKAN) in *backend.
+ *  Errors: DP_ERROR_INVALID_ARGUMENT. */
+DP_API dp_status dp_context_backend(const dp_context *context, int32_t *backend);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Depth refinement and upsampling                                                                   */
+/* ------------------------------------------------------------------------------------------------ */
+
+typedef enum dp_refine_method {
+    DP_REFINE_JOINT_BILATERAL = 0,  /**< Joint bilateral filter (a smaller depth is bicubic-upsampled first). */
+    DP_REFINE_GUIDED = 1,           /**< Guided filter (He et al.); a smaller depth uses guided upsampling. */
+    DP_REFINE_JOINT_BILATERAL_UPSAMPLING = 2, /**< Kopf et al. 2007, from the low-resolution grid. */
+    DP_REFINE_METHOD_MAX_ENUM = 0x7FFFFFFF
+} dp_refine_method;
+
+typedef struct dp_refine_options {
+    uint32_t struct_size;  /**< sizeof(dp_refine_options). */
+    int32_t method;        /**< dp_refine_method. Default DP_REFINE_JOINT_BILATERAL. */
+    int32_t radius;        /**< Window radius in pixels (JBU: low-resolution pixels). 0 = method default. Max 256. */
+    float sigma_spatial;   /**< Spatial Gaussian sigma in pixels (JBF, JBU). 0 = default. */
+    float sigma_range;     /**< Range sigma on the guide's sRGB colour, 0..1 scale (JBF, JBU). 0 = default. */
+    float eps;             /**< Guided-filter regularisation on the (0..1)^2 scale. 0 = default. */
+    int32_t zero_is_invalid; /**< Nonzero (default): depth 0 means unknown and is filled from known neighbours. NaN is always unknown. */
+    int32_t grey_guide;    /**< Nonzero: use the guide's luminance instead of its colour. Default 0. */
+} dp_refine_options;
+
+/** Fills *options with defaults (set struct_size first). Errors: DP_ERROR_INVALID_ARGUMENT. */
+DP_API dp_status dp_refine_options_default(dp_refine_options *options);
+
+/** Refines depth_in using guide as the edge guide, writing depth_out.
+ *  depth_in may be smaller than guide (any scale factor): it is then upsampled and depth_out has the
+ *  guide's size; depth_out must always have the guide's size. Unknown depth (0 when zero_is_invalid,
+ *  NaN) is excluded from every weight; output pixels with no known depth nearby are 0 (NaN in float
+ *  output when zero_is_invalid is 0). options may be NULL (defaults); progress may be NULL.
+ *  The caller keeps ownership of every pointer. depth_out may alias depth_in.
+ *  Errors: DP_ERROR_INVALID_ARGUMENT, DP_ERROR_CANCELLED, DP_ERROR_OUT_OF_MEMORY, DP_ERROR_DEVICE. */
+DP_API dp_status dp_refine_depth(dp_context *context, const dp_image *guide, const dp_image *depth_in,
+                                 const dp_image *depth_out, const dp_refine_options *options,
+                                 dp_progress_fn progress, void *user_data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DEPTHPLUGINS_H */

@@ -1,0 +1,79 @@
+using DepthPlugins.Core.Imaging;
+using DepthPlugins.Core.Processing;
+
+namespace DepthPlugins.Core.Refinement;
+
+/// <summary>The kernels a compute backend provides for refinement; the CPU versions are the reference.</summary>
+public interface IRefineKernels
+{
+    string Name { get; }
+    Plane JointBilateral(Image guide, Plane depth, JointBilateralParams p, DepthValidity validity, Progress progress);
+    Plane Guided(Image guide, Plane depth, GuidedParams p, DepthValidity validity, Progress progress);
+    Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress);
+}
+
+/// <summary>The CPU implementation of the refinement kernels.</summary>
+public sealed class CpuRefineKernels(Parallelism par) : IRefineKernels
+{
+    public string Name => "cpu";
+    public Plane JointBilateral(Image guide, Plane depth, JointBilateralParams p, DepthValidity validity, Progress progress)
+        => JointBilateralFilter.Apply(guide, depth, p, validity, progress, par);
+    public Plane Guided(Image guide, Plane depth, GuidedParams p, DepthValidity validity, Progress progress)
+        => GuidedFilter.Apply(guide, depth, p, validity, progress, par);
+    public Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress)
+        => JointBilateralUpsampling.Apply(guide, depth, p, validity, progress, par);
+}
+
+/// <summary>
+/// Refines (and, when the depth is smaller than the guide, upsamples) a depth map with a colour guide.
+/// The result always has the guide's size. Unknown output pixels (no known depth near them) are 0 when zero
+/// means unknown, NaN otherwise.
+/// </summary>
+public static class DepthRefiner
+{
+    public static Plane Refine(IRefineKernels kernels, Image guide, Plane depth, RefineOptions options, Progress progress)
+    {
+        var o = options.Resolve();
+        if (depth.Width > guide.Width || depth.Height > guide.Height)
+            throw DpException.Invalid($"depth {depth.Width}x{depth.Height} is larger than the guide {guide.Width}x{guide.Height}");
+        var g = PrepareGuide(guide, o.GreyGuide);
+        var validity = new DepthValidity(o.ZeroIsInvalid);
+        bool smaller = depth.Width != guide.Width || depth.Height != guide.Height;
+        Plane result;
+        switch (o.Method)
+        {
+            case RefineMethod.JointBilateral:
+                var full = smaller ? Resampler.Resize(depth, guide.Width, guide.Height, ResampleFilter.Bicubic, validity.IsValid) : depth;
+                progress.Report(smaller ? 0.1f : 0f);
+                result = kernels.JointBilateral(g, full, new(o.Radius, o.SigmaSpatial, o.SigmaRange), validity, progress.Stage(smaller ? 0.1f : 0f, 1f));
+                break;
+            case RefineMethod.Guided:
+                result = kernels.Guided(g, depth, new(o.Radius, o.Eps), validity, progress);
+                break;
+            default:
+                result = kernels.JointBilateralUpsample(g, depth, new(o.Radius, o.SigmaSpatial, o.SigmaRange), validity, progress);
+                break;
+        }
+        float unknown = o.ZeroIsInvalid ? 0f : float.NaN;
+        var data = result.Data;
+        for (long i = 0; i < data.LongLength; i++)
+            if (!float.IsFinite(data[i])) data[i] = unknown;
+        progress.Report(1f);
+        return result;
+    }
+
+    /// <summary>sRGB-encoded colour (or its luminance) with non-finite values replaced by 0: range weights are perceptual and must never be NaN.</summary>
+    public static Image PrepareGuide(Image guide, bool grey)
+    {
+        var g = guide.AsSrgb();
+        var planes = grey ? [g.Luma()] : g.Channels;
+        var clean = planes.Select(p =>
+        {
+            if (p.Data.All(float.IsFinite)) return p;
+            var c = p.Clone();
+            for (long i = 0; i < c.Data.LongLength; i++) if (!float.IsFinite(c.Data[i])) c.Data[i] = 0f;
+            return c;
+        }).ToArray();
+        return new Image(clean);
+    }
+}

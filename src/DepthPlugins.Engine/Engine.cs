@@ -1,0 +1,37 @@
+using DepthPlugins.Core;
+using DepthPlugins.Core.Imaging;
+using DepthPlugins.Core.Processing;
+using DepthPlugins.Core.Refinement;
+
+namespace DepthPlugins.Engine;
+
+/// <summary>
+/// Everything one <c>dp_context</c> holds. Thread-safe: operations may run concurrently on one engine
+/// (kernels are stateless or lock what they share).
+/// </summary>
+public sealed class Engine : IDisposable
+{
+    public Engine(EngineOptions options)
+    {
+        if (options.Threads < 0) throw DpException.Invalid($"threads {options.Threads} must be ≥ 0 (0 = all cores)");
+        if (!Enum.IsDefined(options.Backend)) throw DpException.Invalid($"unknown backend {(int)options.Backend}");
+        Options = options;
+        Parallelism = new Parallelism(options.Threads);
+        Cpu = new CpuRefineKernels(Parallelism);
+        if (options.Backend == BackendKind.Vulkan)
+            throw new DpException(DpStatus.Unsupported, "the Vulkan backend is not available in this build");
+        RefineKernels = Cpu;
+    }
+
+    public EngineOptions Options { get; }
+    public Parallelism Parallelism { get; }
+    public CpuRefineKernels Cpu { get; }
+    /// <summary>The kernels refinement runs on (the selected backend).</summary>
+    public IRefineKernels RefineKernels { get; }
+    public string BackendName => RefineKernels.Name;
+
+    public Plane Refine(Image guide, Plane depth, RefineOptions options, Progress progress)
+        => DepthRefiner.Refine(RefineKernels, guide, depth, options, progress);
+
+    public void Dispose() { }
+}
