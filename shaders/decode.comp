@@ -22,6 +22,7 @@ layout(push_constant) uniform Params
     int luma;
     int sanitize;
     int writeAlpha;
+    int outPlane; // index of the first plane written (several buffers can fill one set of planes)
 } pc;
 
 const float INV255 = 0.003921568859368563;     // (float)(1/255), as PixelCodec multiplies
@@ -60,7 +61,7 @@ void main()
     uvec2 p = gl_GlobalInvocationID.xy;
     if (p.x >= uint(pc.width) || p.y >= uint(pc.height)) return;
     uint n = uint(pc.width) * uint(pc.height);
-    uint i = p.y * uint(pc.width) + p.x;
+    uint i = uint(pc.outPlane) * n + p.y * uint(pc.width) + p.x;
     bool bgra = pc.format == FMT_BGRA8;
     if (pc.mode == 0)
     {

@@ -67,8 +67,10 @@ public sealed unsafe class VulkanDevice : IDisposable
 
     internal void MarkLost() => _lost = true;
 
-    /// <summary>Creates the device; throws <see cref="DpException"/> (Unsupported: no loader / driver / device; Device: the driver failed).</summary>
-    public VulkanDevice(DeviceChoice choice)
+    /// <summary>Creates the device; throws <see cref="DpException"/> (Unsupported: no loader / driver / device; Device: the driver failed).
+    /// Without an explicit choice (here or in the environment) a software rasteriser such as lavapipe is taken only when
+    /// <paramref name="allowSoftware"/> is set: the CPU path is faster than a CPU pretending to be a GPU.</summary>
+    public VulkanDevice(DeviceChoice choice, bool allowSoftware = true)
     {
         Vk = LoadApi();
         var layers = new List<string>();
@@ -89,7 +91,11 @@ public sealed unsafe class VulkanDevice : IDisposable
 #endif
             var devices = EnumerateDevices(Vk, Instance);
             if (devices.Length == 0) throw new DpException(DpStatus.Unsupported, "Vulkan: no physical device (no driver/ICD installed?)");
-            int index = Select(devices.Select(d => Describe(Vk, d, 0)).Select((d, i) => d with { Index = i }).ToArray(), DeviceChoice.FromEnvironmentOr(choice));
+            var effective = DeviceChoice.FromEnvironmentOr(choice);
+            var infos = devices.Select((d, i) => Describe(Vk, d, i)).ToArray();
+            int index = Select(infos, effective);
+            if (!allowSoftware && effective.Index < 0 && effective.Name == null && infos[index].Type == "cpu")
+                throw new DpException(DpStatus.Unsupported, $"Vulkan: only a software device is present ({infos[index].Name}); choose it explicitly to use it");
             Physical = devices[index];
             Info = Describe(Vk, Physical, index);
 
