@@ -26,9 +26,11 @@ float linearToSrgb(float v)
     return v < 0.0 ? -s : s;
 }
 
-// transferOp: 0 = keep, 1 = linear -> sRGB, 2 = sRGB -> linear.
+// transferOp: 0 = keep, 1 = linear -> sRGB, 2 = sRGB -> linear. NaN stays NaN, as on the CPU (GPU pow of NaN is
+// undefined: lavapipe returns 0).
 float applyTransfer(float v, int op)
 {
+    if (isnan(v)) return v;
     return op == 1 ? linearToSrgb(v) : op == 2 ? srgbToLinear(v) : v;
 }
 
