@@ -43,7 +43,9 @@ public sealed unsafe class VulkanDevice : IDisposable
     internal readonly PipelineLayout Layout;
     internal readonly PipelineCache Cache;
     internal readonly object SubmitLock = new();
-    readonly DebugMessenger? _debug;
+#if DEBUG
+    readonly DebugMessenger? _debug; // validation-layer messages
+#endif
     readonly string? _cacheFile;
     bool _disposed;
     volatile bool _lost;
@@ -442,7 +444,9 @@ public sealed unsafe class VulkanDevice : IDisposable
             if (SetLayout.Handle != 0) Vk.DestroyDescriptorSetLayout(Device, SetLayout, null);
             Vk.DestroyDevice(Device, null);
         }
+#if DEBUG
         _debug?.Dispose();
+#endif
         if (Instance.Handle != 0) Vk.DestroyInstance(Instance, null);
         Vk.Dispose();
     }
