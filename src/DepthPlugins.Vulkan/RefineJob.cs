@@ -217,7 +217,8 @@ sealed unsafe class RefineJob
         list.Add(("guide", F(_nc * g.G.Area), false));
         list.Add(("depth", F(g.D.Area), false));
         list.Add(("out", F(g.T.Area), false));
-        int K = _nc == 1 ? 5 : 14;
+        // The separable path keeps all statistics in "stats"; the fused one only the coefficients' horizontal sums.
+        int K = FusedCoefficients(_kind == Kind.GuidedUpsampled ? _rLow : _r) ? _nc + 2 : _nc == 1 ? 5 : 14;
         switch (_kind)
         {
             case Kind.JbfResized:
@@ -487,13 +488,30 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
     }
 
-    /// <summary>Guided-filter coefficients over a grid: horizontal sums of the statistics, vertical sums + solve,
-    /// then the horizontal half of the coefficient means (left in "stats" for guided_mean).</summary>
+    /// <summary>Whether guided_coef_tile's shared-memory tile (window of inputs + one group of horizontal sums) fits the device.</summary>
+    bool FusedCoefficients(int r)
+    {
+        var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
+        ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 16 + 7UL * (ulong)((wy + 2 * r) * wx) * 4;
+        return bytes <= _dev.MaxSharedBytes;
+    }
+
+    /// <summary>Guided-filter coefficients over a grid (fused in shared memory when the radius allows, else horizontal
+    /// sums of the 14 statistics to device memory, then vertical sums + solve), then the horizontal half of the
+    /// coefficient means (left in "stats" for guided_mean).</summary>
     void Coefficients(GpuJob job, Dictionary<string, Slice> A, Slice guide, int cw, int ch, int r, int zi, Span<byte> pb)
     {
-        job.Dispatch("guided_stats", [guide, A["depth"], A["stats"]], new Push(pb).Int(cw).Int(ch).Int(r).Int(_nc).Int(zi).Bytes, (uint)cw, (uint)ch);
-        job.ComputeBarrier();
-        job.Dispatch("guided_coef", [A["stats"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(r).Int(_nc).Float(_s.Eps).Bytes, (uint)cw, (uint)ch);
+        if (FusedCoefficients(r))
+        {
+            job.Dispatch("guided_coef_tile", [guide, A["depth"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(_nc).Int(zi).Float(_s.Eps).Bytes,
+                (uint)cw, (uint)ch, [(uint)r]);
+        }
+        else
+        {
+            job.Dispatch("guided_stats", [guide, A["depth"], A["stats"]], new Push(pb).Int(cw).Int(ch).Int(r).Int(_nc).Int(zi).Bytes, (uint)cw, (uint)ch);
+            job.ComputeBarrier();
+            job.Dispatch("guided_coef", [A["stats"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(r).Int(_nc).Float(_s.Eps).Bytes, (uint)cw, (uint)ch);
+        }
         job.ComputeBarrier();
         job.Dispatch("box_h", [A["coef"], A["stats"]], new Push(pb).Int(cw).Int(ch).Int(r).Int(_nc + 2).Bytes, (uint)cw, (uint)ch);
         job.ComputeBarrier();

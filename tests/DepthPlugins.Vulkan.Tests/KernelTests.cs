@@ -92,6 +92,19 @@ public class KernelTests
     }
 
     [Test]
+    public void GuidedRadiusBeyondSharedMemory()
+    {
+        // r = 12: the fused tile (40x40 inputs + 7x40x16 sums, 43.5 KiB) exceeds lavapipe's 32 KiB of shared memory, so
+        // the separable passes (statistics through device memory) run; smaller radii above use the fused pass.
+        var (guide, depth) = TestData.Scene(97, 61, 9, holes: 0.2);
+        var p = new GuidedParams(12, 1e-3f);
+        var v = new DepthValidity(true);
+        Assert.That(Compare.MaxDiff(Vk.Guided(guide, depth, p, v, Progress.None), Cpu.Guided(guide, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+        var grey = new Image([guide.Luma()]);
+        Assert.That(Compare.MaxDiff(Vk.Guided(grey, depth, p, v, Progress.None), Cpu.Guided(grey, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+    }
+
+    [Test]
     public void GuidedColourLarge1023x769()
     {
         var (guide, depth) = TestData.Scene(1023, 769, 8);
