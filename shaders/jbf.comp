@@ -9,7 +9,7 @@
 #include "common.glsl"
 
 layout(constant_id = 2) const int TILE_CAP = 2048;  // vec4 entries of shared memory (host: <= device limit / 16)
-layout(constant_id = 3) const int ROWS = 2;         // output rows per invocation
+layout(constant_id = 3) const int ROWS = 4;         // output rows per invocation
 
 layout(std430, binding = 0) readonly buffer Guide { float guide[]; };
 layout(std430, binding = 1) readonly buffer Depth { float depth[]; };

@@ -217,8 +217,10 @@ sealed unsafe class RefineJob
         list.Add(("guide", F(_nc * g.G.Area), false));
         list.Add(("depth", F(g.D.Area), false));
         list.Add(("out", F(g.T.Area), false));
-        // The separable path keeps all statistics in "stats"; the fused one only the coefficients' horizontal sums.
-        int K = FusedCoefficients(_kind == Kind.GuidedUpsampled ? _rLow : _r) ? _nc + 2 : _nc == 1 ? 5 : 14;
+        // "stats": the 14 (grey: 5) statistics of the separable coefficient pass, or the coefficients' horizontal sums
+        // of the separable mean pass; the fused passes need neither.
+        int rg = _kind == Kind.GuidedUpsampled ? _rLow : _r;
+        int K = !FusedCoefficients(rg) ? (_nc == 1 ? 5 : 14) : !FusedMeans(rg) ? _nc + 2 : 0;
         switch (_kind)
         {
             case Kind.JbfResized:
@@ -435,16 +437,12 @@ sealed unsafe class RefineJob
                 break;
             case Kind.Guided:
                 Coefficients(job, A, A["guide"], g.G.W, g.G.H, _r, zi, pb);
-                job.Dispatch("guided_mean", [A["stats"], A["guide"], A["out"]],
-                    new Push(pb).Int(g.G.W).Int(g.G.H).Int(_r).Int(_nc).Int(1).Int(tx).Int(ty).Int(g.T.W).Int(g.T.H).Bytes, (uint)g.T.W, (uint)g.T.H);
-                job.ComputeBarrier();
+                Means(job, A, A["guide"], A["out"], g.G.W, g.G.H, _r, true, tx, ty, g.T.W, g.T.H, pb);
                 break;
             case Kind.GuidedUpsampled:
                 LowGuide(job, A, g, pb);
                 Coefficients(job, A, A["low"], g.D.W, g.D.H, _rLow, zi, pb);
-                job.Dispatch("guided_mean", [A["stats"], A["low"], A["mean"]],
-                    new Push(pb).Int(g.D.W).Int(g.D.H).Int(_rLow).Int(_nc).Int(0).Int(0).Int(0).Int(0).Int(0).Bytes, (uint)g.D.W, (uint)g.D.H);
-                job.ComputeBarrier();
+                Means(job, A, A["low"], A["mean"], g.D.W, g.D.H, _rLow, false, 0, 0, g.D.W, g.D.H, pb);
                 // Coefficients are smooth: bilinear (NaN-skipping) upsampling of them, then q = a·I + b at full size.
                 ResampleH(job, A["mean"], A["resampleTmp"], A["taps2"], A["weights2"], g.D.W, g.D.H, g.T.W, _nc + 1, 1, pb);
                 ResampleV(job, A["resampleTmp"], A["meanT"], A["taps3"], A["weights3"], g.T.W, g.D.H, g.T.H, _nc + 1, true, pb);
@@ -475,8 +473,10 @@ sealed unsafe class RefineJob
 
     void Jbf(GpuJob job, Dictionary<string, Slice> A, Geometry g, Slice depth, int tx, int ty, int zi, Span<byte> pb)
     {
-        const uint Rows = 2;
-        var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
+        // 16×8 invocations, 4 output rows each: a 16×32 block per workgroup, so each staged tap serves 4 pixels and the
+        // window (28×44 vec4 at r = 6, 19.7 KiB) fits even 32 KiB of shared memory.
+        const uint Rows = 4, WantX = 16, WantY = 8;
+        var (wx, wy) = GpuJob.Workgroup(_dev, WantX, WantY);
         // Shared memory holds the workgroup's window when it fits; otherwise (very large radius) the shader reads
         // global memory. Sizing the array to the need keeps more workgroups resident.
         uint need = (uint)((wx + 2 * _r) * (wy * Rows + 2 * _r));
@@ -484,7 +484,7 @@ sealed unsafe class RefineJob
         job.Dispatch("jbf", [A["guide"], depth, A["spatial"], A["out"]],
             new Push(pb).Int(g.G.W).Int(g.G.H).Int(tx).Int(ty).Int(g.T.W).Int(g.T.H).Int(_r).Int(_nc)
                 .Float(-1f / (2f * _s.SigmaRange * _s.SigmaRange)).Int(zi).Bytes,
-            (uint)g.T.W, (uint)((g.T.H + Rows - 1) / Rows), [cap, Rows]);
+            (uint)g.T.W, (uint)((g.T.H + Rows - 1) / Rows), [cap, Rows], WantX, WantY);
         job.ComputeBarrier();
     }
 
@@ -496,9 +496,8 @@ sealed unsafe class RefineJob
         return bytes <= _dev.MaxSharedBytes;
     }
 
-    /// <summary>Guided-filter coefficients over a grid (fused in shared memory when the radius allows, else horizontal
-    /// sums of the 14 statistics to device memory, then vertical sums + solve), then the horizontal half of the
-    /// coefficient means (left in "stats" for guided_mean).</summary>
+    /// <summary>Guided-filter coefficients a, b, v over a grid into "coef": fused in shared memory when the radius allows,
+    /// else horizontal sums of the 14 statistics to device memory ("stats"), then vertical sums + solve.</summary>
     void Coefficients(GpuJob job, Dictionary<string, Slice> A, Slice guide, int cw, int ch, int r, int zi, Span<byte> pb)
     {
         if (FusedCoefficients(r))
@@ -513,7 +512,33 @@ sealed unsafe class RefineJob
             job.Dispatch("guided_coef", [A["stats"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(r).Int(_nc).Float(_s.Eps).Bytes, (uint)cw, (uint)ch);
         }
         job.ComputeBarrier();
-        job.Dispatch("box_h", [A["coef"], A["stats"]], new Push(pb).Int(cw).Int(ch).Int(r).Int(_nc + 2).Bytes, (uint)cw, (uint)ch);
+    }
+
+    /// <summary>Whether guided_mean_tile's shared-memory tile fits the device.</summary>
+    bool FusedMeans(int r)
+    {
+        var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
+        ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 20 + 5UL * (ulong)((wy + 2 * r) * wx) * 4;
+        return bytes <= _dev.MaxSharedBytes;
+    }
+
+    /// <summary>Mean coefficients over each pixel's windows: applied at once over the output rectangle (apply), or written
+    /// as planes over the grid. One fused pass when the radius allows, else box_h then guided_mean.</summary>
+    void Means(GpuJob job, Dictionary<string, Slice> A, Slice guide, Slice output, int cw, int ch, int r, bool apply, int tx, int ty, int tw, int th, Span<byte> pb)
+    {
+        var pc = new Push(pb).Int(cw).Int(ch);
+        if (FusedMeans(r))
+        {
+            pc = pc.Int(_nc).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
+            job.Dispatch("guided_mean_tile", [A["coef"], guide, output], pc.Bytes, (uint)tw, (uint)th, [(uint)r]);
+        }
+        else
+        {
+            job.Dispatch("box_h", [A["coef"], A["stats"]], new Push(pb).Int(cw).Int(ch).Int(r).Int(_nc + 2).Bytes, (uint)cw, (uint)ch);
+            job.ComputeBarrier();
+            pc = new Push(pb).Int(cw).Int(ch).Int(r).Int(_nc).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
+            job.Dispatch("guided_mean", [A["stats"], guide, output], pc.Bytes, (uint)tw, (uint)th);
+        }
         job.ComputeBarrier();
     }
 
