@@ -261,6 +261,32 @@ sealed unsafe class GpuJob : IDisposable
     }
 }
 
+/// <summary>
+/// Keeps the last operation's device buffers for the next one (hosts refine frame after frame: allocating a gigabyte of
+/// device memory per call costs milliseconds). Holds at most one job, the largest recently needed; freed by
+/// <see cref="Clear"/> or when its owner is disposed. Callers serialise their use of it.
+/// </summary>
+sealed class JobCache : IDisposable
+{
+    GpuJob? _job;
+
+    public GpuJob Rent(VulkanDevice dev, ulong arenaBytes, ulong stagingBytes)
+    {
+        if (_job != null && _job.ArenaBytes >= arenaBytes && _job.StagingBytes >= stagingBytes) return _job;
+        Clear();
+        _job = new GpuJob(dev, arenaBytes, stagingBytes);
+        return _job;
+    }
+
+    public void Clear()
+    {
+        _job?.Dispose();
+        _job = null;
+    }
+
+    public void Dispose() => Clear();
+}
+
 /// <summary>Little helper to build a push-constant block field by field (ints and floats, 4 bytes each).</summary>
 ref struct Push
 {

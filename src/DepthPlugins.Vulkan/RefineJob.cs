@@ -308,14 +308,15 @@ sealed unsafe class RefineJob
         }
     }
 
-    /// <summary>Runs the whole refinement; writes the caller's output only after every tile has succeeded.</summary>
-    public GpuTiming Run(ulong budget, Progress progress)
+    /// <summary>Runs the whole refinement; writes the caller's output only after every tile has succeeded. Buffers come
+    /// from <paramref name="cache"/>, which keeps them for the next call.</summary>
+    public GpuTiming Run(ulong budget, Progress progress, JobCache cache)
     {
         var plan = MakePlan(budget);
         GpuJob? job = null;
         while (job == null)
         {
-            try { job = new GpuJob(_dev, plan.ArenaBytes, plan.StagingBytes); }
+            try { job = cache.Rent(_dev, plan.ArenaBytes, plan.StagingBytes); }
             catch (DpException e) when (e.Status == DpStatus.OutOfMemory && budget > 64UL << 20)
             {
                 // The driver had less memory than the budget promised: retry with smaller tiles.
@@ -323,7 +324,19 @@ sealed unsafe class RefineJob
                 plan = MakePlan(budget);
             }
         }
-        using (job)
+        try
+        {
+            return RunTiles(job, plan, progress);
+        }
+        catch (DpException e) when (e.Status is DpStatus.Device or DpStatus.OutOfMemory)
+        {
+            cache.Clear(); // the buffers may be unusable (lost device), or their memory wanted back
+            throw;
+        }
+    }
+
+    GpuTiming RunTiles(GpuJob job, Plan plan, Progress progress)
+    {
         {
             var o = _s.Output;
             int outBpp = Bpp(o);

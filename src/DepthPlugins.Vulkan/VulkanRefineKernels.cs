@@ -10,7 +10,9 @@ namespace DepthPlugins.Vulkan;
 /// The refinement kernels on a Vulkan device: the same definitions as <see cref="CpuRefineKernels"/> (which the tests
 /// hold them to), tiled within a device-memory budget. Besides the plane-based <see cref="IRefineKernels"/> methods,
 /// <see cref="RefineRaw"/> takes the caller's pixel buffers as they are and does format conversion on the GPU.
-/// Thread-safe: operations from several threads run one after another on the device (one budget, one queue).
+/// Thread-safe: operations from several threads run one after another on the device (one budget, one queue). The
+/// buffers of the largest recent operation stay allocated (up to the budget) until disposal, so a series of calls
+/// does not pay for allocation each time.
 /// </summary>
 public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
 {
@@ -18,6 +20,8 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
     public const long DefaultBudgetBytes = 1L << 30;
 
     readonly object _run = new();
+    // Device buffers of the last operation, reused by the next one that fits (kept until Dispose).
+    readonly JobCache _jobs = new();
 
     public VulkanRefineKernels(VulkanDevice device, long budgetBytes = DefaultBudgetBytes)
     {
@@ -76,7 +80,7 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
 
     GpuTiming Run(RefineSpec spec, Progress progress)
     {
-        lock (_run) return new RefineJob(Device, spec).Run((ulong)BudgetBytes, progress);
+        lock (_run) return new RefineJob(Device, spec).Run((ulong)BudgetBytes, progress, _jobs);
     }
 
     /// <summary>Runs a kernel on prepared planes: each plane is handed to the device as a GrayF32 buffer (no conversion).</summary>
@@ -102,5 +106,9 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
         }
     }
 
-    public void Dispose() => Device.Dispose();
+    public void Dispose()
+    {
+        lock (_run) _jobs.Dispose();
+        Device.Dispose();
+    }
 }
