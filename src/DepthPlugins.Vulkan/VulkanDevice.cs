@@ -48,7 +48,7 @@ public sealed unsafe class VulkanDevice : IDisposable
 #endif
     readonly string? _cacheFile;
     bool _disposed;
-    volatile bool _lost;
+    volatile bool _lost; // set once the driver reports VK_ERROR_DEVICE_LOST: nothing more can run on this device
 
     public VulkanDeviceInfo Info { get; }
     internal uint DeviceLocalType { get; }
@@ -63,11 +63,6 @@ public sealed unsafe class VulkanDevice : IDisposable
     /// <summary>Nanoseconds per timestamp tick; 0 when the queue has no timestamps.</summary>
     internal double TimestampPeriodNs { get; }
     internal Pipelines Pipelines { get; }
-
-    /// <summary>True after the driver reported VK_ERROR_DEVICE_LOST: nothing more can run on this device.</summary>
-    public bool IsLost => _lost;
-
-    internal void MarkLost() => _lost = true;
 
     /// <summary>Creates the device; throws <see cref="DpException"/> (Unsupported: no loader / driver / device; Device: the driver failed).
     /// Without an explicit choice (here or in the environment) a software rasteriser such as lavapipe is taken only when

@@ -70,6 +70,9 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
     public GpuTiming RefineRaw(in PixelBuffer guide, in PixelBuffer depth, in PixelBuffer output, RefineOptions options, Progress progress)
     {
         var o = options.Resolve();
+        guide.Validate("guide");
+        depth.Validate("depth");
+        output.Validate("output");
         if (depth.Width > guide.Width || depth.Height > guide.Height)
             throw DpException.Invalid($"depth {depth.Width}x{depth.Height} is larger than the guide {guide.Width}x{guide.Height}");
         if (output.Width != guide.Width || output.Height != guide.Height)
