@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // Guided filter coefficients in one pass (GuidedFilter.Coefficients), for radii whose tile fits in shared memory:
 // each workgroup stages its window of (guide, depth) once, forms the horizontal window sums of the statistics in
 // shared memory (in two groups of 7 to stay within 32 KiB), sums them vertically in registers and solves per pixel.
@@ -33,27 +34,13 @@ const int GROUP = 7;
 shared vec4 inp[TW * TH];           // (I_0, I_1, I_2, depth or NaN when unknown / outside)
 shared float hs[GROUP * TH * WX];    // horizontal sums of one group of statistics
 
-// Statistic k (colour order: m, p, I0, I1, I2, pI0, pI1, pI2, I00, I01, I02, I11, I12, I22; grey: m, p, I, pI, II).
-float statistic(int k, vec4 v, int nc)
+// The statistics of one pixel v = (I_0, I_1, I_2, d), group g of 7 (colour order: m, p, I0, I1, I2, pI0, pI1 | pI2, I00,
+// I01, I02, I11, I12, I22; grey, one group: m, p, I, pI, II). Written out so that every index is a constant.
+void statistics(int g, bool grey, vec4 v, out float q[GROUP])
 {
-    if (nc == 1) k = k < 2 ? k : k == 2 ? 2 : k == 3 ? 5 : 8;
-    switch (k)
-    {
-        case 0: return 1.0;
-        case 1: return v.w;
-        case 2: return v.x;
-        case 3: return v.y;
-        case 4: return v.z;
-        case 5: return v.w * v.x;
-        case 6: return v.w * v.y;
-        case 7: return v.w * v.z;
-        case 8: return v.x * v.x;
-        case 9: return v.x * v.y;
-        case 10: return v.x * v.z;
-        case 11: return v.y * v.y;
-        case 12: return v.y * v.z;
-        default: return v.z * v.z;
-    }
+    if (grey) q = float[GROUP](1.0, v.w, v.x, v.w * v.x, v.x * v.x, 0.0, 0.0);
+    else if (g == 0) q = float[GROUP](1.0, v.w, v.x, v.y, v.z, v.w * v.x, v.w * v.y);
+    else q = float[GROUP](v.w * v.z, v.x * v.x, v.x * v.y, v.x * v.z, v.y * v.y, v.y * v.z, v.z * v.z);
 }
 
 void main()
@@ -76,32 +63,35 @@ void main()
     }
     barrier();
 
-    int K = pc.nc == 1 ? 5 : 14;
+    bool grey = pc.nc == 1;
     float S[14];
     for (int k = 0; k < 14; k++) S[k] = 0.0;
-    for (int g = 0; g * GROUP < K; g++)
+    [[unroll]] for (int g = 0; g < 2; g++)
     {
+        if (g == 1 && grey) break; // uniform: the grey statistics are one group
         // Horizontal sums for every tile row and every output column of the workgroup.
         for (int e = lin; e < TH * WX; e += WX * WY)
         {
             int ty = e / WX, tx = e % WX;
             float q[GROUP];
-            for (int j = 0; j < GROUP; j++) q[j] = 0.0;
+            [[unroll]] for (int j = 0; j < GROUP; j++) q[j] = 0.0;
             for (int dx = 0; dx <= 2 * R; dx++)
             {
                 vec4 v = inp[ty * TW + tx + dx];
                 if (isnan(v.w)) continue;
-                for (int j = 0; j < GROUP; j++) q[j] += statistic(g * GROUP + j, v, pc.nc);
+                float t[GROUP];
+                statistics(g, grey, v, t);
+                [[unroll]] for (int j = 0; j < GROUP; j++) q[j] += t[j];
             }
             for (int j = 0; j < GROUP; j++) hs[j * TH * WX + e] = q[j];
         }
         barrier();
         // Vertical sums for this invocation's pixel.
-        for (int j = 0; j < GROUP; j++)
+        [[unroll]] for (int j = 0; j < GROUP; j++)
         {
             float s = 0.0;
             for (int dy = 0; dy <= 2 * R; dy++) s += hs[j * TH * WX + (lid.y + dy) * WX + lid.x];
-            if (g * GROUP + j < 14) S[g * GROUP + j] = s;
+            S[g * GROUP + j] = s;
         }
         barrier();
     }
