@@ -153,8 +153,9 @@ public static class DepthEstimator
 
     /// <summary>
     /// Brings the normalised network map to the photo's size: bicubic alone, or through the engine's refinement
-    /// kernels with the photo as guide (guided upsampling straight from the low-resolution map; JBF after a bicubic
-    /// upsample). Every depth value is valid here (0 is "far", not "unknown").
+    /// kernels with the photo as guide (guided upsampling, or joint bilateral upsampling, straight from the
+    /// low-resolution map; the plain filters when the map already has the photo's size). Every depth value is valid
+    /// here (0 is "far", not "unknown").
     /// </summary>
     static Plane ToPhotoResolution(Plane net, Image photo, DepthOptions o, IRefineKernels kernels, Progress progress)
     {
@@ -165,9 +166,14 @@ public static class DepthEstimator
             return net.Width == photo.Width && net.Height == photo.Height
                 ? net
                 : Resampler.Resize(net, photo.Width, photo.Height, ResampleFilter.Bicubic);
+        // The joint bilateral option upsamples with JBU (Kopf et al. 2007: the joint bilateral filter evaluated on the
+        // low-resolution grid). A JBF after bicubic upsampling cannot fix an edge that bicubic smeared wider than its
+        // window: it only averages the smeared values on each side (measured in Refinement_FollowsThePhotosEdge).
+        bool smaller = net.Width < photo.Width || net.Height < photo.Height;
         var ro = new RefineOptions
         {
-            Method = o.Refine == DepthRefine.Guided ? RefineMethod.Guided : RefineMethod.JointBilateral,
+            Method = o.Refine == DepthRefine.Guided ? RefineMethod.Guided
+                : smaller ? RefineMethod.JointBilateralUpsampling : RefineMethod.JointBilateral,
             Radius = o.RefineRadius,
             ZeroIsInvalid = false,
         };

@@ -9,7 +9,8 @@ public enum DepthRefine
     None = 0,
     /// <summary>Guided upsampling/filtering with the photo as guide (He et al.): follows colour edges.</summary>
     Guided = 1,
-    /// <summary>Bicubic upsampling, then a joint bilateral filter guided by the photo.</summary>
+    /// <summary>Joint bilateral upsampling (Kopf et al.) from the network's map with the photo as guide; a joint bilateral
+    /// filter when the map already has the photo's size.</summary>
     JointBilateral = 2,
 }
 
@@ -17,7 +18,8 @@ public enum DepthRefine
 public sealed record DepthOptions
 {
     public DepthRefine Refine { get; init; } = DepthRefine.Guided;
-    /// <summary>Refinement window radius in full-resolution pixels; 0 = the filter's default.</summary>
+    /// <summary>Refinement window radius; 0 = the filter's default. Guided: photo pixels; joint bilateral upsampling:
+    /// pixels of the network's map (as in dp_refine_options).</summary>
     public int RefineRadius { get; init; }
     /// <summary>Network input size: the short side for dynamic models (rounded to the model's multiple); 0 = model default.
     /// Fixed-size models accept only 0 or their own size.</summary>
