@@ -75,18 +75,18 @@ public static class ModelCatalog
     }
 
     /// <summary>
-    /// A path (anything with a directory separator or an extension, or an existing file) is used as is; a manifest
-    /// name resolves to its file in <see cref="ModelDirectory"/>, which must exist and, where a checksum is
-    /// published, match it.
+    /// A manifest name (case-insensitive, no directory separator) resolves to its file in <see cref="ModelDirectory"/>, which must exist and, where a checksum is
+    /// published, match it. Anything else is a path, used as is (checked when it is loaded).
     /// </summary>
     public static string Resolve(string pathOrName)
     {
         if (string.IsNullOrWhiteSpace(pathOrName)) throw DpException.Invalid("model path is empty");
-        bool looksLikePath = pathOrName.IndexOfAny(['/', '\\']) >= 0 || Path.HasExtension(pathOrName) || File.Exists(pathOrName);
-        var known = looksLikePath ? null : Find(pathOrName);
+        bool hasSeparator = pathOrName.IndexOfAny(['/', '\\']) >= 0;
+        // Names contain dots ("midas-v2.1-small"), so a manifest name wins over "looks like a file name".
+        var known = hasSeparator ? null : Find(pathOrName);
         if (known == null)
         {
-            if (!looksLikePath && !File.Exists(pathOrName))
+            if (!hasSeparator && !Path.GetExtension(pathOrName).Equals(".onnx", StringComparison.OrdinalIgnoreCase) && !File.Exists(pathOrName))
                 throw new DpException(DpStatus.Io, $"model \"{pathOrName}\" is neither a file nor a known model name ({string.Join(", ", Models.Select(m => m.Name))})");
             return pathOrName;
         }

@@ -63,6 +63,9 @@ public sealed record ModelSpec
     public static readonly float[] HalfMean = [0.5f, 0.5f, 0.5f];
     public static readonly float[] HalfStd = [0.5f, 0.5f, 0.5f];
 
+    public static float[] DefaultMean(ModelFamily f) => f == ModelFamily.Dpt ? HalfMean : ImageNetMean;
+    public static float[] DefaultStd(ModelFamily f) => f == ModelFamily.Dpt ? HalfStd : ImageNetStd;
+
     /// <summary>Depth Anything's default short side (its preprocessor's 518, a multiple of the patch size 14).</summary>
     public const int DepthAnythingShortSide = 518;
     public const int DepthAnythingPatch = 14;
@@ -101,8 +104,8 @@ public sealed record ModelSpec
             FixedWidth = width.Value,
             FixedHeight = height.Value,
             Resize = ResizeMode.Stretch,
-            Mean = family == ModelFamily.Dpt ? HalfMean : ImageNetMean,
-            Std = family == ModelFamily.Dpt ? HalfStd : ImageNetStd,
+            Mean = DefaultMean(family),
+            Std = DefaultStd(family),
         };
     }
 

@@ -81,12 +81,14 @@ public sealed record Sidecar
     /// <summary>Applies the overrides to a detected spec and checks the result is consistent with the model.</summary>
     public ModelSpec ApplyTo(ModelSpec spec, string name)
     {
+        // A family named here brings its own default normalisation unless mean/std are given too.
+        var family = Family ?? spec.Family;
         var o = spec with
         {
-            Family = Family ?? spec.Family,
+            Family = family,
             MultipleOf = MultipleOf ?? spec.MultipleOf,
-            Mean = Mean ?? spec.Mean,
-            Std = Std ?? spec.Std,
+            Mean = Mean ?? (Family != null ? ModelSpec.DefaultMean(family) : spec.Mean),
+            Std = Std ?? (Family != null ? ModelSpec.DefaultStd(family) : spec.Std),
             Resize = Resize ?? spec.Resize,
             Output = Output ?? spec.Output,
         };
