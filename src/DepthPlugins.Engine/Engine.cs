@@ -45,6 +45,7 @@ public sealed class Engine : IDisposable
     public Plane EstimateDepth(string model, Image photo, DepthOptions options, Progress progress)
     {
         options.Validate();
+        DepthEstimator.CheckPhoto(photo); // before a possibly slow model load
         progress.Report(0f);
         var path = ModelCatalog.Resolve(model);
         using var lease = Models.Acquire(path, new SessionSettings(options.Provider, options.DeviceId, Options.Threads));

@@ -16,11 +16,16 @@ public static class DepthEstimator
     /// <summary>Smallest photo side accepted: below it a monocular network has nothing to work with.</summary>
     public const int MinSide = 16;
 
+    public static void CheckPhoto(Image photo)
+    {
+        if (photo.Width < MinSide || photo.Height < MinSide)
+            throw DpException.Invalid($"image {photo.Width}x{photo.Height} is too small for depth estimation (at least {MinSide}x{MinSide})");
+    }
+
     public static Plane Estimate(DepthModel model, Image photo, DepthOptions options, IRefineKernels kernels, Progress progress)
     {
         options.Validate();
-        if (photo.Width < MinSide || photo.Height < MinSide)
-            throw DpException.Invalid($"image {photo.Width}x{photo.Height} is too small for depth estimation (at least {MinSide}x{MinSide})");
+        CheckPhoto(photo);
         var spec = model.Spec;
         var layout = spec.Layout(photo.Width, photo.Height, options.InputSize);
 

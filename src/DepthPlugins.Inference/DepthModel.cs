@@ -59,7 +59,12 @@ public sealed class DepthModel : IDisposable
 
     static InferenceSession CreateSession(string path, SessionSettings settings)
     {
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        // Errors only: ORT's warnings (e.g. about unused initializers) would land on a host application's stderr.
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
         try
         {
             if (settings.Threads > 0) options.IntraOpNumThreads = settings.Threads;
