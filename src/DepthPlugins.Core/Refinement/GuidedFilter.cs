@@ -78,48 +78,49 @@ public static class GuidedFilter
         var res = new float[nc + 2][];
         for (int c = 0; c < res.Length; c++) res[c] = new float[(long)w * h];
 
-        // One pixel's statistics as K/4 vectors (zero when its depth is unknown).
-        void Stats(long i, Span<Vector256<double>> v)
-        {
-            float dv = d[i];
-            if (!validity.IsValid(dv))
-            {
-                v.Clear();
-                return;
-            }
-            double p = dv;
-            if (nc == 1)
-            {
-                double g = I0[i];
-                v[0] = Vector256.Create(1, p, g, p * g);
-                v[1] = Vector256.Create(g * g, 0, 0, 0);
-                return;
-            }
-            double r0 = I0[i], g0 = I1[i], b0 = I2[i];
-            v[0] = Vector256.Create(1, p, r0, g0);
-            v[1] = Vector256.Create(b0, p, p, p) * Vector256.Create(1, r0, g0, b0);
-            v[2] = Vector256.Create(r0, r0, r0, g0) * Vector256.Create(r0, g0, b0, g0);
-            v[3] = Vector256.Create(g0, b0, 0, 0) * Vector256.Create(b0, b0, 0, 0);
-        }
-
-        // Column sums += statistics of row yIn − statistics of row yOut (either may be −1: none).
+        // Column sums += statistics of row yIn − statistics of row yOut (either may be −1: none). A pixel's statistics
+        // are K/4 vectors, zero when its depth is unknown.
         void Slide(int yIn, int yOut, double[] col)
         {
-            int vecs = K / 4;
-            Span<Vector256<double>> a = stackalloc Vector256<double>[4];
-            Span<Vector256<double>> b = stackalloc Vector256<double>[4];
             ref var c = ref Unsafe.As<double, Vector256<double>>(ref MemoryMarshal.GetArrayDataReference(col));
             for (int x = 0; x < w; x++)
             {
-                if (yIn >= 0) Stats((long)yIn * w + x, a);
-                else a.Clear();
-                if (yOut >= 0)
+                Vector256<double> v0 = default, v1 = default, v2 = default, v3 = default;
+                if (yIn >= 0) Stats((long)yIn * w + x, 1, ref v0, ref v1, ref v2, ref v3);
+                if (yOut >= 0) Stats((long)yOut * w + x, -1, ref v0, ref v1, ref v2, ref v3);
+                if (nc == 1)
                 {
-                    Stats((long)yOut * w + x, b);
-                    for (int k = 0; k < vecs; k++) a[k] -= b[k];
+                    Unsafe.Add(ref c, 2 * x) += v0;
+                    Unsafe.Add(ref c, 2 * x + 1) += v1;
+                    continue;
                 }
-                for (int k = 0; k < vecs; k++) Unsafe.Add(ref c, x * vecs + k) += a[k];
+                ref var cx = ref Unsafe.Add(ref c, 4 * x);
+                cx += v0;
+                Unsafe.Add(ref cx, 1) += v1;
+                Unsafe.Add(ref cx, 2) += v2;
+                Unsafe.Add(ref cx, 3) += v3;
             }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        void Stats(long i, double sign, ref Vector256<double> v0, ref Vector256<double> v1, ref Vector256<double> v2, ref Vector256<double> v3)
+        {
+            float dv = d[i];
+            if (!validity.IsValid(dv)) return;
+            double p = dv;
+            var sg = Vector256.Create(sign);
+            if (nc == 1)
+            {
+                double g = I0[i];
+                v0 += Vector256.Create(1, p, g, p * g) * sg;
+                v1 += Vector256.Create(g * g, 0, 0, 0) * sg;
+                return;
+            }
+            double r0 = I0[i], g0 = I1[i], b0 = I2[i];
+            v0 += Vector256.Create(1, p, r0, g0) * sg;
+            v1 += Vector256.Create(b0, p, p, p) * Vector256.Create(sign, r0 * sign, g0 * sign, b0 * sign);
+            v2 += Vector256.Create(r0, r0, r0, g0) * Vector256.Create(r0, g0, b0, g0) * sg;
+            v3 += Vector256.Create(g0, b0, 0, 0) * Vector256.Create(b0, b0, 0, 0) * sg;
         }
 
         void Solve(int y, ReadOnlySpan<double> sums)
@@ -209,14 +210,15 @@ public static class GuidedFilter
                 var S = sums.Slice(x * K, K);
                 long i = row + x;
                 double sv = S[nc + 1];
+                double inv = sv > 0.5 ? 1.0 / sv : double.NaN; // NaN where no window had coefficients
                 if (result != null)
                 {
-                    float q = sv > 0.5 ? (float)(S[nc] / sv) : float.NaN;
-                    for (int c = 0; c < nc; c++) q += (sv > 0.5 ? (float)(S[c] / sv) : float.NaN) * guide[c].Data[i];
+                    float q = (float)(S[nc] * inv);
+                    for (int c = 0; c < nc; c++) q += (float)(S[c] * inv) * guide[c].Data[i];
                     result.Data[i] = q;
                 }
                 else
-                    for (int c = 0; c <= nc; c++) mean![c].Data[i] = sv > 0.5 ? (float)(S[c] / sv) : float.NaN;
+                    for (int c = 0; c <= nc; c++) mean![c].Data[i] = (float)(S[c] * inv);
             }
         }
 
