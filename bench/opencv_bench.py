@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """OpenCV ximgproc peers of the DepthPlugins benchmark cases (called by DepthPlugins.Bench, or run alone).
 
-Prints one JSON object per line: {"case": ..., "size": "WxH", "median_ms": ..., "runs": N}.
+Prints one JSON object per line: {"case": ..., "size": "WxH", "median_ms": ..., "median_cpu_ms": ..., "runs": N}
+(median_cpu_ms: process CPU time of all threads, robust to other load on a shared machine).
 Cases mirror the benchmark's: colour guided filter r=8 (eps 1e-4 on 0..1 float32 images) and joint bilateral filter
 d=13 (radius 6, sigmaSpace 3, sigmaColor 0.06) with a float32 RGB guide and float32 depth. OpenCV's JBF uses a round
 window and an L1 colour distance (ours: square, L2), so the work per pixel is similar but not identical.
@@ -38,10 +39,11 @@ for size in a.sizes.split(","):
         f = cases[name]
         for _ in range(a.warmup):
             f()
-        times = []
+        times, cpu = [], []
         for _ in range(a.runs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             f()
             times.append((time.perf_counter() - t) * 1e3)
-        print(json.dumps({"case": name, "size": size, "median_ms": statistics.median(times), "runs": a.runs,
-                          "threads": cv2.getNumThreads()}), flush=True)
+            cpu.append((time.process_time() - c) * 1e3)
+        print(json.dumps({"case": name, "size": size, "median_ms": statistics.median(times), "median_cpu_ms": statistics.median(cpu),
+                          "runs": a.runs, "threads": cv2.getNumThreads()}), flush=True)

@@ -44,7 +44,8 @@ if (opt.Backends.Contains("vulkan"))
     catch (DpException e) { Console.WriteLine($"Vulkan unavailable: {e.Message}"); }
 }
 var cpu = new CpuRefineKernels(new Parallelism(opt.Threads));
-Console.WriteLine($"CPU: {Environment.ProcessorCount} logical cores, {(opt.Threads > 0 ? opt.Threads : Environment.ProcessorCount)} threads");
+Console.WriteLine($"CPU: {Environment.ProcessorCount} logical cores, {(opt.Threads > 0 ? opt.Threads : Environment.ProcessorCount)} threads, " +
+    $"256-bit vectors {(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "in hardware" : "EMULATED (build for x86-64-v3 / AVX2)")}");
 
 var opencv = opt.Backends.Contains("opencv") ? RunOpenCv(opt) : [];
 var rows = new List<string[]>();
@@ -54,53 +55,63 @@ foreach (var (w, h) in opt.Sizes)
     foreach (var (name, o) in cases)
     {
         string size = $"{w}x{h}";
-        double? cpuMs = null, filter = null, gpu = null, e2e = null;
+        double? cpuMs = null, cpuTime = null, filter = null, gpu = null, e2e = null;
         if (opt.Backends.Contains("cpu"))
         {
             var prepared = DepthRefiner.PrepareGuide(planes.Guide, o.GreyGuide);
-            cpuMs = Median(opt.CpuRuns, opt.Warmup, () => { DepthRefiner.Refine(cpu, prepared, planes.Depth, o, Progress.None); return default; }).Wall;
+            var m = Median(opt.CpuRuns, opt.Warmup, () => { DepthRefiner.Refine(cpu, prepared, planes.Depth, o, Progress.None); return default; });
+            (cpuMs, cpuTime) = (m.Wall, m.CpuTime);
         }
         if (vk != null)
         {
             var r = Median(opt.Runs, opt.Warmup, () => { var t = vk.RefineRaw(guideBuf.Buffer, depthBuf.Buffer, outBuf.Buffer, o, Progress.None); return t; });
             (filter, gpu, e2e) = (r.Filter, r.Gpu, r.Wall);
         }
-        opencv.TryGetValue((CaseKey(name), size), out double ocv);
+        opencv.TryGetValue((CaseKey(name), size), out var ocvPair);
+        double ocv = ocvPair.Wall, ocvCpu = ocvPair.Cpu;
         string F(double? v) => v.HasValue && v.Value > 0 ? v.Value.ToString("0.000", CultureInfo.InvariantCulture) : "-";
         string R(double? a, double? b) => a.HasValue && b.HasValue && a > 0 && b > 0 ? (a.Value / b.Value).ToString("0.0", CultureInfo.InvariantCulture) + "x" : "-";
-        rows.Add([name, size, F(ocv > 0 ? ocv : null), F(cpuMs), F(filter), F(gpu), F(e2e), R(ocv > 0 ? ocv : null, cpuMs), R(cpuMs, filter), R(cpuMs, e2e)]);
+        rows.Add([name, size, F(ocv > 0 ? ocv : null), F(cpuMs), F(filter), F(gpu), F(e2e), R(ocv > 0 ? ocv : null, cpuMs),
+            R(ocvCpu > 0 ? ocvCpu : null, cpuTime), R(cpuMs, filter), R(cpuMs, e2e)]);
         Console.Error.WriteLine($"  done {name} {size}");
     }
     guideBuf.Dispose();
     depthBuf.Dispose();
     outBuf.Dispose();
 }
-string[] head = ["case", "size", "opencv ms", "cpu ms", "vk filter ms", "vk gpu ms", "vk e2e ms", "cpu vs opencv", "vk filter vs cpu", "vk e2e vs cpu"];
+string[] head = ["case", "size", "opencv ms", "cpu ms", "vk filter ms", "vk gpu ms", "vk e2e ms", "cpu vs opencv", "(cpu time)", "vk filter vs cpu", "vk e2e vs cpu"];
 var widths = head.Select((hd, i) => Math.Max(hd.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
 Console.WriteLine(string.Join(" | ", head.Select((hd, i) => hd.PadRight(widths[i]))));
 foreach (var r in rows) Console.WriteLine(string.Join(" | ", r.Select((c, i) => c.PadRight(widths[i]))));
-Console.WriteLine("(ratios > 1 mean the first named is that many times faster; vk filter/gpu from Vulkan timestamps, e2e and cpu/opencv wall clock; medians)");
+Console.WriteLine("(ratios > 1 mean the first named is that many times faster; vk filter/gpu from Vulkan timestamps, e2e and cpu/opencv wall clock;");
+Console.WriteLine(" '(cpu time)' compares process CPU time instead, which other load on a shared machine disturbs less; medians)");
 vk?.Dispose();
 return 0;
 
 static string CaseKey(string name) => name.StartsWith("guided") ? "guided" : "jbf";
 
-static (double Wall, double Filter, double Gpu) Median(int runs, int warmup, Func<GpuTiming> f)
+static (double Wall, double CpuTime, double Filter, double Gpu) Median(int runs, int warmup, Func<GpuTiming> f)
 {
     for (int i = 0; i < warmup; i++) f();
     var wall = new List<double>();
+    var cpuTime = new List<double>();
     var filter = new List<double>();
     var gpu = new List<double>();
+    using var self = Process.GetCurrentProcess();
     for (int i = 0; i < runs; i++)
     {
+        self.Refresh();
+        var c = self.TotalProcessorTime;
         long t = Stopwatch.GetTimestamp();
         var g = f();
         wall.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        self.Refresh();
+        cpuTime.Add((self.TotalProcessorTime - c).TotalMilliseconds);
         filter.Add(g.FilterMs);
         gpu.Add(g.ComputeMs);
     }
     static double M(List<double> v) { v.Sort(); return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2; }
-    return (M(wall), M(filter), M(gpu));
+    return (M(wall), M(cpuTime), M(filter), M(gpu));
 }
 
 static (BenchBuffer Guide, BenchBuffer Depth, BenchBuffer Out, (Image Guide, Plane Depth) Planes) Inputs(int w, int h)
@@ -133,9 +144,9 @@ static (BenchBuffer Guide, BenchBuffer Depth, BenchBuffer Out, (Image Guide, Pla
     return (guide, depth, outb, (new Image(chans, null, Transfer.Linear), d));
 }
 
-static Dictionary<(string, string), double> RunOpenCv(Options opt)
+static Dictionary<(string, string), (double Wall, double Cpu)> RunOpenCv(Options opt)
 {
-    var res = new Dictionary<(string, string), double>();
+    var res = new Dictionary<(string, string), (double Wall, double Cpu)>();
     string script = new[] { Path.Combine(AppContext.BaseDirectory, "opencv_bench.py"), "bench/opencv_bench.py" }.FirstOrDefault(File.Exists) ?? "";
     if (script == "") { Console.WriteLine("OpenCV: opencv_bench.py not found"); return res; }
     var psi = new ProcessStartInfo(opt.Python, [script, "--sizes", string.Join(",", opt.Sizes.Select(s => $"{s.W}x{s.H}")), "--runs", opt.CpuRuns.ToString(CultureInfo.InvariantCulture),
@@ -150,7 +161,7 @@ static Dictionary<(string, string), double> RunOpenCv(Options opt)
         {
             using var doc = JsonDocument.Parse(line);
             var r = doc.RootElement;
-            res[(r.GetProperty("case").GetString()!, r.GetProperty("size").GetString()!)] = r.GetProperty("median_ms").GetDouble();
+            res[(r.GetProperty("case").GetString()!, r.GetProperty("size").GetString()!)] = (r.GetProperty("median_ms").GetDouble(), r.GetProperty("median_cpu_ms").GetDouble());
         }
         if (p.ExitCode != 0) Console.WriteLine($"OpenCV: {opt.Python} failed: {stderr.Trim()}");
         else Console.WriteLine($"OpenCV: {opt.Python} {script}");
