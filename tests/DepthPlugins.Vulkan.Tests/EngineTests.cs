@@ -154,10 +154,10 @@ public class EngineTests
         {
             WithEnv("XDG_CACHE_HOME", dir, () =>
             {
-                using (var dev = new VulkanDevice(new DeviceChoice()))
+                using (var kernels = new VulkanRefineKernels(new VulkanDevice(new DeviceChoice()))) // disposes its buffers, then the device
                 {
                     var (guide, depth) = Core.Tests.TestData.Scene(9, 9, 2);
-                    new VulkanRefineKernels(dev).JointBilateral(guide, depth, new JointBilateralParams(1, 1f, 0.1f), new DepthValidity(true), Progress.None);
+                    kernels.JointBilateral(guide, depth, new JointBilateralParams(1, 1f, 0.1f), new DepthValidity(true), Progress.None);
                 }
                 var files = Directory.GetFiles(Path.Combine(dir, "depthplugins"), "vulkan-pipelines-*.bin");
                 Assert.That(files, Has.Length.EqualTo(1));

@@ -24,7 +24,7 @@ static class Gpu
             if (d != null) return d;
             string msg = $"no Vulkan device could be created: {error}";
             if (Environment.GetEnvironmentVariable("DEPTHPLUGINS_SKIP_VULKAN") == "1") Assert.Ignore($"{msg} (skipped: DEPTHPLUGINS_SKIP_VULKAN=1)");
-            Assert.Fail($"{msg}. Install a Vulkan driver (CI: mesa-vulkan-drivers) or set DEPTHPLUGINS_SKIP_VULKAN=1 to skip.");
+            Assert.Fail($"{msg} Install a Vulkan driver (CI: mesa-vulkan-drivers) or set DEPTHPLUGINS_SKIP_VULKAN=1 to skip.");
             return null!;
         }
     }
