@@ -45,7 +45,7 @@ if (opt.Backends.Contains("vulkan"))
 }
 var cpu = new CpuRefineKernels(new Parallelism(opt.Threads));
 Console.WriteLine($"CPU: {Environment.ProcessorCount} logical cores, {(opt.Threads > 0 ? opt.Threads : Environment.ProcessorCount)} threads, " +
-    $"256-bit vectors {(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "in hardware" : "EMULATED (build for x86-64-v3 / AVX2)")}");
+    $"256-bit vectors {(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "in hardware" : "NOT accelerated (build for x86-64-v3 / AVX2)")}");
 
 var opencv = opt.Backends.Contains("opencv") ? RunOpenCv(opt) : [];
 var rows = new List<string[]>();
