@@ -379,12 +379,14 @@ public sealed unsafe class VulkanDevice : IDisposable
         }
     }
 
+#if DEBUG
     static bool HasInstanceLayer(Vk vk, string name)
     {
         uint n = 0;
         if (vk.EnumerateInstanceLayerProperties(&n, null) != Result.Success || n == 0) return false;
         var arr = new LayerProperties[n];
-        fixed (LayerProperties* p = arr) vk.EnumerateInstanceLayerProperties(&n, p);
+        fixed (LayerProperties* p = arr)
+            if (vk.EnumerateInstanceLayerProperties(&n, p) is not (Result.Success or Result.Incomplete)) return false;
         for (int i = 0; i < n; i++)
             fixed (byte* s = arr[i].LayerName)
                 if (Marshal.PtrToStringUTF8((nint)s) == name) return true;
@@ -396,12 +398,14 @@ public sealed unsafe class VulkanDevice : IDisposable
         uint n = 0;
         if (vk.EnumerateInstanceExtensionProperties((byte*)null, &n, null) != Result.Success || n == 0) return false;
         var arr = new ExtensionProperties[n];
-        fixed (ExtensionProperties* p = arr) vk.EnumerateInstanceExtensionProperties((byte*)null, &n, p);
+        fixed (ExtensionProperties* p = arr)
+            if (vk.EnumerateInstanceExtensionProperties((byte*)null, &n, p) is not (Result.Success or Result.Incomplete)) return false;
         for (int i = 0; i < n; i++)
             fixed (byte* s = arr[i].ExtensionName)
                 if (Marshal.PtrToStringUTF8((nint)s) == name) return true;
         return false;
     }
+#endif
 
     /// <summary>Throws if the device was lost earlier: nothing can be submitted to it any more.</summary>
     internal void ThrowIfLost()
@@ -428,7 +432,8 @@ public sealed unsafe class VulkanDevice : IDisposable
     {
         if (Device.Handle != 0)
         {
-            if (!_lost) Vk.DeviceWaitIdle(Device);
+            // A failed wait can only mean a lost device; destroying is all that is left to do either way.
+            if (!_lost && Vk.DeviceWaitIdle(Device) == Result.ErrorDeviceLost) _lost = true;
             Pipelines?.Dispose();
             if (Cache.Handle != 0)
             {
