@@ -1,96 +1,99 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// Guided filter, last stage in one pass (GuidedFilter.MeanCoefficients), for radii whose tile fits in shared memory:
-// window sums of a_c, b and v (horizontal in shared memory, then vertical in registers), the mean coefficients over
-// the windows that had any (NaN where none did), and in apply mode q = mean b + sum_c mean a_c I_c straight away.
-// Same taps in the same order as box_h + guided_mean, so results do not depend on the tiling.
+#extension GL_EXT_control_flow_attributes : require
+// Guided filter, last stage in one pass (GuidedFilter.MeanCoefficients) for radii up to 12 (box_tile.glsl has the
+// layout): window sums of a_c, b and v, the mean coefficients over the windows that had any (NaN where none did), and in
+// apply mode q = mean b + sum_c mean a_c I_c straight away, else the mean planes over the grid.
 #include "common.glsl"
 
 layout(constant_id = 2) const int R = 8;
+layout(constant_id = 3) const int NC = 3; // guide planes: 1 or 3
 
 layout(std430, binding = 0) readonly buffer Coef { float coef[]; };   // a_0 .. a_{nc-1}, b, v over the grid
 layout(std430, binding = 1) readonly buffer Guide { float guide[]; }; // grid-sized guide (apply mode)
 layout(std430, binding = 2) writeonly buffer Out { float outp[]; };   // mean planes over the grid, or q over the output rectangle
 
+#include "box_tile.glsl"
+
 layout(push_constant) uniform Params
 {
     int cw, ch;
-    int nc;
     int apply;
     int tx0, ty0, tw, th; // output rectangle inside the grid (apply mode)
 } pc;
 
-const int WX = int(gl_WorkGroupSize.x);
-const int WY = int(gl_WorkGroupSize.y);
-const int TW = WX + 2 * R;
-const int TH = WY + 2 * R;
+const int NPL = NC + 2; // a_0 .. a_{NC-1}, b, v
+const int PLANE = TH * IP;
 
-shared vec4 inpA[TW * TH];  // (a_0, a_1, a_2, b); zero outside the grid
-shared float inpV[TW * TH]; // v
-shared float hs[5 * TH * WX];
+shared float smem[NPL * TH * IP]; // input planes, then the horizontal sums (HP <= IP)
 
 void main()
 {
-    ivec2 lid = ivec2(gl_LocalInvocationID.xy);
-    int lin = lid.y * WX + lid.x;
+    int lin = int(gl_LocalInvocationIndex);
     ivec2 origin = pc.apply != 0 ? ivec2(pc.tx0, pc.ty0) : ivec2(0);
-    ivec2 base = origin + ivec2(gl_WorkGroupID.xy) * ivec2(WX, WY) - ivec2(R);
+    ivec2 base = origin + ivec2(gl_WorkGroupID.xy) * ivec2(BX, BY) - ivec2(R);
     uint n = uint(pc.cw) * uint(pc.ch);
-    int nc = pc.nc;
-    for (int k = lin; k < TW * TH; k += WX * WY)
+    for (int k = lin; k < TW * TH; k += NT)
     {
-        ivec2 q = base + ivec2(k % TW, k / TW);
-        vec4 a = vec4(0.0);
-        float v = 0.0;
-        if (q.x >= 0 && q.y >= 0 && q.x < pc.cw && q.y < pc.ch)
-        {
-            uint i = uint(q.y) * uint(pc.cw) + uint(q.x);
-            a = vec4(coef[i], nc > 1 ? coef[n + i] : 0.0, nc > 1 ? coef[2u * n + i] : 0.0, coef[uint(nc) * n + i]);
-            v = coef[uint(nc + 1) * n + i];
-        }
-        inpA[k] = a;
-        inpV[k] = v;
+        int ty = k / TW, tx = k - ty * TW;
+        ivec2 q = base + ivec2(tx, ty);
+        bool inside = q.x >= 0 && q.y >= 0 && q.x < pc.cw && q.y < pc.ch;
+        uint i = inside ? uint(q.y) * uint(pc.cw) + uint(q.x) : 0u;
+        int a = ty * IP + tx;
+        [[unroll]] for (int c = 0; c < NPL; c++) smem[c * PLANE + a] = inside ? coef[uint(c) * n + i] : 0.0;
     }
     barrier();
-    for (int e = lin; e < TH * WX; e += WX * WY)
+
+    int hy = lin % TH, x0 = (lin / TH) * PH;
+    float H[PH * NPL];
+    [[unroll]] for (int e = 0; e < PH * NPL; e++) H[e] = 0.0;
+    [[unroll]] for (int k = 0; k < PH + 2 * R; k++)
     {
-        int ty = e / WX, tx = e % WX;
-        vec4 sa = vec4(0.0);
-        float sv = 0.0;
-        for (int dx = 0; dx <= 2 * R; dx++)
+        float v[NPL];
+        [[unroll]] for (int c = 0; c < NPL; c++) v[c] = smem[c * PLANE + hy * IP + x0 + k];
+        [[unroll]] for (int j = 0; j < PH; j++)
         {
-            int k = ty * TW + tx + dx;
-            sa += inpA[k];
-            sv += inpV[k];
+            if (k - j < 0 || k - j > 2 * R) continue; // compile-time after unrolling
+            [[unroll]] for (int c = 0; c < NPL; c++) H[j * NPL + c] += v[c];
         }
-        hs[e] = sa.x;
-        hs[TH * WX + e] = sa.y;
-        hs[2 * TH * WX + e] = sa.z;
-        hs[3 * TH * WX + e] = sa.w;
-        hs[4 * TH * WX + e] = sv;
     }
+    barrier(); // the input is no longer read
+    [[unroll]] for (int c = 0; c < NPL; c++)
+        [[unroll]] for (int j = 0; j < PH; j++) smem[c * TH * HP + hy * HP + x0 + j] = H[j * NPL + c];
     barrier();
-    ivec2 p = base + ivec2(R) + lid;
-    bool inside = pc.apply != 0 ? (p.x - origin.x < pc.tw && p.y - origin.y < pc.th) : (p.x < pc.cw && p.y < pc.ch);
-    if (!inside) return;
-    float S[5];
-    for (int j = 0; j < 5; j++)
+
+    int vx = lin % BX, y0 = (lin / BX) * PV;
+    if (y0 >= BY) return;
+    float V[PV * NPL];
+    [[unroll]] for (int e = 0; e < PV * NPL; e++) V[e] = 0.0;
+    [[unroll]] for (int k = 0; k < PV + 2 * R; k++)
     {
-        float s = 0.0;
-        for (int dy = 0; dy <= 2 * R; dy++) s += hs[j * TH * WX + (lid.y + dy) * WX + lid.x];
-        S[j] = s;
+        int row = min(y0 + k, TH - 1); // rows past the tile only feed outputs past the block
+        [[unroll]] for (int c = 0; c < NPL; c++)
+        {
+            float h = smem[c * TH * HP + row * HP + vx];
+            [[unroll]] for (int j = 0; j < PV; j++)
+                if (k - j >= 0 && k - j <= 2 * R) V[j * NPL + c] += h;
+        }
     }
-    float sv = S[4];
-    // S holds a_0, a_1, a_2, b (grey: a_0, 0, 0, b).
-    float mb = sv > 0.5 ? S[3] / sv : NAN;
-    uint i = uint(p.y) * uint(pc.cw) + uint(p.x);
-    if (pc.apply == 0)
+
+    ivec2 p = base + ivec2(R + vx, R + y0);
+    [[unroll]] for (int j = 0; j < PV; j++)
     {
-        for (int c = 0; c < nc; c++) outp[uint(c) * n + i] = sv > 0.5 ? S[c] / sv : NAN;
-        outp[uint(nc) * n + i] = mb;
-        return;
+        int y = p.y + j;
+        bool inside = pc.apply != 0 ? (p.x - origin.x < pc.tw && y - origin.y < pc.th) : (p.x < pc.cw && y < pc.ch);
+        if (y0 + j >= BY || !inside) continue;
+        precise float sv = V[j * NPL + NC + 1];
+        precise float mb = sv > 0.5 ? V[j * NPL + NC] / sv : NAN;
+        uint i = uint(y) * uint(pc.cw) + uint(p.x);
+        if (pc.apply == 0)
+        {
+            [[unroll]] for (int c = 0; c < NC; c++) outp[uint(c) * n + i] = sv > 0.5 ? V[j * NPL + c] / sv : NAN;
+            outp[uint(NC) * n + i] = mb;
+            continue;
+        }
+        precise float q = mb;
+        [[unroll]] for (int c = 0; c < NC; c++) q += (sv > 0.5 ? V[j * NPL + c] / sv : NAN) * guide[uint(c) * n + i];
+        outp[uint(y - origin.y) * uint(pc.tw) + uint(p.x - origin.x)] = q;
     }
-    float q = mb;
-    for (int c = 0; c < nc; c++) q += (sv > 0.5 ? S[c] / sv : NAN) * guide[uint(c) * n + i];
-    outp[uint(p.y - origin.y) * uint(pc.tw) + uint(p.x - origin.x)] = q;
 }

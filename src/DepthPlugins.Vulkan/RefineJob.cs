@@ -63,6 +63,9 @@ sealed unsafe class RefineJob
     readonly (int Start, double[] W)[]? _ax, _ay, _bx, _by;
     readonly float _sx, _sy;
     readonly float[]? _spatial;
+    // jbf_tile's shape (output rows per invocation, invocation rows) when it serves this radius on this device, else null
+    // (the generic jbf pass runs, with the spatial weight table).
+    readonly (uint P, uint WY)? _jbfTile;
 
     public RefineJob(VulkanDevice dev, RefineSpec spec)
     {
@@ -84,11 +87,15 @@ sealed unsafe class RefineJob
                     _bx = Resampler.Weights(_w, _W, ResampleFilter.Bicubic);
                     _by = Resampler.Weights(_h, _H, ResampleFilter.Bicubic);
                 }
-                // Exactly the CPU's table (JointBilateralFilter.Apply), so both paths weigh taps identically.
-                _spatial = new float[(2 * _r + 1) * (2 * _r + 1)];
-                for (int dy = -_r, t = 0; dy <= _r; dy++)
-                    for (int dx = -_r; dx <= _r; dx++, t++)
-                        _spatial[t] = MathF.Max(MathF.Exp(-(dx * dx + dy * dy) / (2f * spec.SigmaSpatial * spec.SigmaSpatial)), 1e-10f);
+                _jbfTile = JbfTileShape(dev, _r, Variant("jbf", "p8"));
+                if (_jbfTile == null)
+                {
+                    // Exactly the CPU's table (JointBilateralFilter.Apply), so both paths weigh taps identically.
+                    _spatial = new float[(2 * _r + 1) * (2 * _r + 1)];
+                    for (int dy = -_r, t = 0; dy <= _r; dy++)
+                        for (int dx = -_r; dx <= _r; dx++, t++)
+                            _spatial[t] = MathF.Max(MathF.Exp(-(dx * dx + dy * dy) / (2f * spec.SigmaSpatial * spec.SigmaSpatial)), 1e-10f);
+                }
                 break;
             case RefineMethod.Guided:
                 _kind = smaller ? Kind.GuidedUpsampled : Kind.Guided;
@@ -335,6 +342,42 @@ sealed unsafe class RefineJob
         }
     }
 
+    /// <summary>
+    /// For benchmarks (<see cref="VulkanRefineKernels.Profile"/>): one complete run with every device buffer poisoned first,
+    /// so a pixel that no pass writes comes out as <see cref="GpuJob.PoisonValue"/> instead of an earlier run's value; then
+    /// the filter passes alone, re-submitted back to back on the same device data, first for <paramref name="warmup"/> of
+    /// wall time (the GPU busy, so its clocks settle) and then <paramref name="runs"/> times, each timed by timestamps.
+    /// Returns the filter time of each timed run in ms. Only for operations that fit one tile.
+    /// </summary>
+    public double[] Profile(ulong budget, JobCache cache, int runs, TimeSpan warmup)
+    {
+        var plan = MakePlan(budget);
+        if (plan.Tiles.Count != 1) throw DpException.Invalid($"profiling needs the operation in one tile; it takes {plan.Tiles.Count} within the budget");
+        var job = cache.Rent(_dev, plan.ArenaBytes, plan.StagingBytes);
+        var g = plan.Tiles[0];
+        Stage(job, plan, g);
+        job.Begin();
+        RecordTile(job, plan, g, poison: true);
+        job.Submit();
+        CopyResult(job, plan, g, null, 0);
+
+        var pb = new byte[VulkanDevice.PushConstantBytes];
+        double Once()
+        {
+            job.Begin();
+            job.Timestamp(1);
+            RecordFilter(job, plan, g, pb);
+            job.Timestamp(2);
+            job.Submit();
+            return job.ElapsedNs(1, 2) / 1e6;
+        }
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(start) < warmup) Once();
+        var ms = new double[runs];
+        for (int i = 0; i < runs; i++) ms[i] = Once();
+        return ms;
+    }
+
     GpuTiming RunTiles(GpuJob job, Plan plan, Progress progress)
     {
         {
@@ -406,15 +449,15 @@ sealed unsafe class RefineJob
         }
     }
 
-    void RecordTile(GpuJob job, Plan plan, Geometry g)
+    void RecordTile(GpuJob job, Plan plan, Geometry g, bool poison = false)
     {
         var A = plan.Arena;
+        if (poison) job.Poison();
         foreach (var (name, off) in plan.Staging)
             if (name != "rawOut") job.Upload(off, A[name], A[name].Size);
         job.FlushUploads();
         job.Timestamp(0);
         Span<byte> pb = stackalloc byte[(int)VulkanDevice.PushConstantBytes];
-        int zi = _s.ZeroIsInvalid ? 1 : 0;
 
         // Decode: guide planes over G, depth over D.
         for (int k = 0; k < _s.Guide.Length; k++)
@@ -436,6 +479,23 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
         job.Timestamp(1);
 
+        RecordFilter(job, plan, g, pb);
+        job.Timestamp(2);
+
+        var o = _s.Output;
+        int unknown = !_s.FinalizeUnknown ? 0 : _s.ZeroIsInvalid ? 1 : 2;
+        var ep = new Push(pb).Int(g.T.W).Int(g.T.H).Int((int)(Pitch(g.T.W, o) / 4)).Int((int)o.Format).Int(1).Int(0).Int(0).Int(0).Int(unknown);
+        uint words = (uint)((Pitch(g.T.W, o) + 3) / 4);
+        job.Dispatch("encode", [A["out"], A["rawOut"]], ep.Bytes, words, (uint)g.T.H);
+        job.Timestamp(3);
+        job.Download(A["rawOut"], plan.Staging["rawOut"], A["rawOut"].Size);
+    }
+
+    /// <summary>The filter passes of a tile (decoded planes in, "out" written), between timestamps 1 and 2.</summary>
+    void RecordFilter(GpuJob job, Plan plan, Geometry g, Span<byte> pb)
+    {
+        var A = plan.Arena;
+        int zi = _s.ZeroIsInvalid ? 1 : 0;
         int tx = g.T.X0 - g.G.X0, ty = g.T.Y0 - g.G.Y0;
         switch (_kind)
         {
@@ -473,26 +533,62 @@ sealed unsafe class RefineJob
                 job.ComputeBarrier();
                 break;
         }
-        job.Timestamp(2);
+    }
 
-        var o = _s.Output;
-        int unknown = !_s.FinalizeUnknown ? 0 : _s.ZeroIsInvalid ? 1 : 2;
-        var ep = new Push(pb).Int(g.T.W).Int(g.T.H).Int((int)(Pitch(g.T.W, o) / 4)).Int((int)o.Format).Int(1).Int(0).Int(0).Int(0).Int(unknown);
-        uint words = (uint)((Pitch(g.T.W, o) + 3) / 4);
-        job.Dispatch("encode", [A["out"], A["rawOut"]], ep.Bytes, words, (uint)g.T.H);
-        job.Timestamp(3);
-        job.Download(A["rawOut"], plan.Staging["rawOut"], A["rawOut"].Size);
+    /// <summary>
+    /// BENCHMARK-ONLY, temporary: candidate shaders chosen by DEPTHPLUGINS_VK_VARIANTS (e.g. "jbf=p4,guided=old") so one
+    /// benchmark run on the lent GPU compares them on the same device; unset means the default. jbf: p8 (jbf_tile, 8 rows
+    /// per invocation), p4 (4 rows), old (the generic pass as first merged); guided: new (guided_*_tile), old (the first
+    /// fused passes). To be removed, keeping only the winners, once the H100 figures are in.
+    /// </summary>
+    static string Variant(string kernel, string fallback)
+    {
+        foreach (var part in (Environment.GetEnvironmentVariable("DEPTHPLUGINS_VK_VARIANTS") ?? "").Split(','))
+        {
+            var kv = part.Split('=');
+            if (kv.Length == 2 && kv[0].Trim() == kernel) return kv[1].Trim();
+        }
+        return fallback;
+    }
+
+    /// <summary>jbf_tile's largest radius: its rows and outputs are unrolled per radius, so code grows with r².</summary>
+    const int JbfTileMaxRadius = 16;
+
+    /// <summary>The jbf_tile shape for radius r: 32 × WY invocations with P output rows each (a 32 × 32 block, or 32 × 16 /
+    /// 32 × 8 when the window does not fit the device's shared memory), or null for the generic pass.</summary>
+    static (uint P, uint WY)? JbfTileShape(VulkanDevice dev, int r, string variant)
+    {
+        if (r > JbfTileMaxRadius || variant == "old") return null;
+        uint p = variant == "p4" ? 4u : 8u;
+        for (uint wy = 32 / p; wy >= 1; wy /= 2)
+        {
+            ulong bytes = (ulong)(32 + 2 * r) * (ulong)(wy * p + 2 * r) * 20; // vec4 + float per staged tap
+            if (bytes <= dev.MaxSharedBytes && GpuJob.Workgroup(dev, 32, wy) == (32u, wy)) return (p, wy);
+        }
+        return null;
     }
 
     void Jbf(GpuJob job, Dictionary<string, Slice> A, Geometry g, Slice depth, int tx, int ty, int zi, Span<byte> pb)
     {
-        // 16×8 invocations, 4 output rows each: a 16×32 block per workgroup, so each staged tap serves 4 pixels and the
-        // window (28×44 vec4 at r = 6, 19.7 KiB) fits even 32 KiB of shared memory.
-        const uint Rows = 4, WantX = 16, WantY = 8;
-        var (wx, wy) = GpuJob.Workgroup(_dev, WantX, WantY);
-        // Shared memory holds the workgroup's window when it fits; otherwise (very large radius) the shader reads
+        if (_jbfTile is (uint p, uint wy))
+        {
+            // Base-2 constants: the guide is prescaled so that |k dI|^2 = |dI|^2 log2(e) / 2 sr^2; ks turns dx^2 + dy^2
+            // into the spatial weight's log2.
+            float kr = MathF.Sqrt(MathF.Log2(MathF.E) / (2f * _s.SigmaRange * _s.SigmaRange));
+            float ks = MathF.Log2(MathF.E) / (2f * _s.SigmaSpatial * _s.SigmaSpatial);
+            uint rows = wy * p, groupsX = (uint)(g.T.W + 31) / 32, groupsY = ((uint)g.T.H + rows - 1) / rows;
+            job.Dispatch("jbf_tile", [A["guide"], depth, A["out"]],
+                new Push(pb).Int(g.G.W).Int(g.G.H).Int(tx).Int(ty).Int(g.T.W).Int(g.T.H).Int(zi).Float(kr).Float(ks).Bytes,
+                groupsX * 32, groupsY * wy, [(uint)_r, p, (uint)_nc], 32, wy);
+            job.ComputeBarrier();
+            return;
+        }
+        // Generic pass: 16×8 invocations, 4 output rows each: a 16×32 block per workgroup, so each staged tap serves 4
+        // pixels. Shared memory holds the workgroup's window when it fits; otherwise (very large radius) the shader reads
         // global memory. Sizing the array to the need keeps more workgroups resident.
-        uint need = (uint)((wx + 2 * _r) * (wy * Rows + 2 * _r));
+        const uint Rows = 4, WantX = 16, WantY = 8;
+        var (wx, wyg) = GpuJob.Workgroup(_dev, WantX, WantY);
+        uint need = (uint)((wx + 2 * _r) * (wyg * Rows + 2 * _r));
         uint cap = need * 16 <= _dev.MaxSharedBytes ? need : 1;
         job.Dispatch("jbf", [A["guide"], depth, A["spatial"], A["out"]],
             new Push(pb).Int(g.G.W).Int(g.G.H).Int(tx).Int(ty).Int(g.T.W).Int(g.T.H).Int(_r).Int(_nc)
@@ -501,22 +597,47 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
     }
 
-    /// <summary>Whether guided_coef_tile's shared-memory tile (window of inputs + one group of horizontal sums) fits the device.</summary>
+    /// <summary>Largest radius of the fused guided passes (their tile is 32 rows tall, the block 32 − 2r: 8 rows at 12).</summary>
+    const int GuidedTileMaxRadius = 12;
+
+    bool OldGuided => Variant("guided", "new") == "old";
+
+    /// <summary>Whether the fused guided passes (box_tile.glsl: a 32 × 8 workgroup) run on this device.</summary>
+    bool TileWorkgroup => GpuJob.Workgroup(_dev, 32, 8) == (32u, 8u);
+
+    /// <summary>Shared bytes of guided_coef_tile: the input planes, or one group of horizontal sums, whichever is larger.</summary>
+    int CoefTileBytes(int r)
+    {
+        int ip = (32 + 2 * r) | 1;
+        return 4 * 32 * Math.Max((_nc + 2) * ip, (_nc == 1 ? 5 : 7) * 33);
+    }
+
+    /// <summary>Whether the fused coefficient pass fits the device (else separable passes through device memory).</summary>
     bool FusedCoefficients(int r)
     {
-        var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
-        ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 16 + 7UL * (ulong)((wy + 2 * r) * wx) * 4;
-        return bytes <= _dev.MaxSharedBytes;
+        if (OldGuided)
+        {
+            var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
+            ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 16 + 7UL * (ulong)((wy + 2 * r) * wx) * 4;
+            return bytes <= _dev.MaxSharedBytes;
+        }
+        return r <= GuidedTileMaxRadius && TileWorkgroup && CoefTileBytes(r) <= _dev.MaxSharedBytes;
     }
 
     /// <summary>Guided-filter coefficients a, b, v over a grid into "coef": fused in shared memory when the radius allows,
     /// else horizontal sums of the 14 statistics to device memory ("stats"), then vertical sums + solve.</summary>
     void Coefficients(GpuJob job, Dictionary<string, Slice> A, Slice guide, int cw, int ch, int r, int zi, Span<byte> pb)
     {
-        if (FusedCoefficients(r))
+        if (FusedCoefficients(r) && OldGuided)
         {
-            job.Dispatch("guided_coef_tile", [guide, A["depth"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(_nc).Int(zi).Float(_s.Eps).Bytes,
+            job.Dispatch("old_guided_coef_tile", [guide, A["depth"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(_nc).Int(zi).Float(_s.Eps).Bytes,
                 (uint)cw, (uint)ch, [(uint)r]);
+        }
+        else if (FusedCoefficients(r))
+        {
+            uint by = (uint)(32 - 2 * r), groupsX = (uint)(cw + 31) / 32, groupsY = ((uint)ch + by - 1) / by;
+            job.Dispatch("guided_coef_tile", [guide, A["depth"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(zi).Float(_s.Eps).Bytes,
+                groupsX * 32, groupsY * 8, [(uint)r, (uint)_nc], 32, 8);
         }
         else
         {
@@ -527,12 +648,16 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
     }
 
-    /// <summary>Whether guided_mean_tile's shared-memory tile fits the device.</summary>
+    /// <summary>Whether the fused mean pass fits the device.</summary>
     bool FusedMeans(int r)
     {
-        var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
-        ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 20 + 5UL * (ulong)((wy + 2 * r) * wx) * 4;
-        return bytes <= _dev.MaxSharedBytes;
+        if (OldGuided)
+        {
+            var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
+            ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 20 + 5UL * (ulong)((wy + 2 * r) * wx) * 4;
+            return bytes <= _dev.MaxSharedBytes;
+        }
+        return r <= GuidedTileMaxRadius && TileWorkgroup && 4 * 32 * (_nc + 2) * ((32 + 2 * r) | 1) <= _dev.MaxSharedBytes;
     }
 
     /// <summary>Mean coefficients over each pixel's windows: applied at once over the output rectangle (apply), or written
@@ -540,10 +665,17 @@ sealed unsafe class RefineJob
     void Means(GpuJob job, Dictionary<string, Slice> A, Slice guide, Slice output, int cw, int ch, int r, bool apply, int tx, int ty, int tw, int th, Span<byte> pb)
     {
         var pc = new Push(pb).Int(cw).Int(ch);
-        if (FusedMeans(r))
+        if (FusedMeans(r) && OldGuided)
         {
             pc = pc.Int(_nc).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
-            job.Dispatch("guided_mean_tile", [A["coef"], guide, output], pc.Bytes, (uint)tw, (uint)th, [(uint)r]);
+            job.Dispatch("old_guided_mean_tile", [A["coef"], guide, output], pc.Bytes, (uint)tw, (uint)th, [(uint)r]);
+        }
+        else if (FusedMeans(r))
+        {
+            pc = pc.Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
+            int w = apply ? tw : cw, h = apply ? th : ch;
+            uint by = (uint)(32 - 2 * r), groupsX = (uint)(w + 31) / 32, groupsY = ((uint)h + by - 1) / by;
+            job.Dispatch("guided_mean_tile", [A["coef"], guide, output], pc.Bytes, groupsX * 32, groupsY * 8, [(uint)r, (uint)_nc], 32, 8);
         }
         else
         {

@@ -63,6 +63,19 @@ public class KernelTests
         Assert.That(Compare.MaxDiff(Vk.JointBilateral(guide, depth, p, v, Progress.None), Cpu.JointBilateral(guide, depth, p, v, Progress.None)), Is.LessThan(1e-4));
     }
 
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(10)]
+    public void JointBilateralSpecialisedRadii(int r)
+    {
+        // jbf_tile is compiled per radius: the smallest ones, and r = 10, whose window fits lavapipe's 32 KiB only with
+        // one row of invocations (a 32 x 8 block).
+        var (guide, depth) = TestData.Scene(97, 61, 30 + r, holes: 0.25);
+        var p = new JointBilateralParams(r, 2.5f, 0.08f);
+        var v = new DepthValidity(true);
+        Assert.That(Compare.MaxDiff(Vk.JointBilateral(guide, depth, p, v, Progress.None), Cpu.JointBilateral(guide, depth, p, v, Progress.None)), Is.LessThan(1e-4));
+    }
+
     [Test]
     public void JointBilateralAllUnknownStaysUnknown()
     {
@@ -91,11 +104,25 @@ public class KernelTests
         Assert.That(Compare.MaxDiff(Vk.Guided(grey, depth, p, v, Progress.None), Cpu.Guided(grey, depth, p, v, Progress.None)), Is.LessThan(2e-3));
     }
 
+    [TestCase(0)]
+    [TestCase(1)]
+    public void GuidedSpecialisedSmallRadii(int r)
+    {
+        // The fused passes with the tallest blocks (32 - 2r rows) and the most rows per stage-V invocation.
+        var (guide, depth) = TestData.Scene(77, 70, 40 + r, holes: 0.2);
+        var p = new GuidedParams(r, 1e-3f);
+        var v = new DepthValidity(true);
+        Assert.That(Compare.MaxDiff(Vk.Guided(guide, depth, p, v, Progress.None), Cpu.Guided(guide, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+        var grey = new Image([guide.Luma()]);
+        Assert.That(Compare.MaxDiff(Vk.Guided(grey, depth, p, v, Progress.None), Cpu.Guided(grey, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+    }
+
     [Test]
     public void GuidedRadiusBeyondSharedMemory()
     {
-        // r = 12: the fused tile (40x40 inputs + 7x40x16 sums, 43.5 KiB) exceeds lavapipe's 32 KiB of shared memory, so
-        // the separable passes (statistics through device memory) run; smaller radii above use the fused pass.
+        // r = 12: with the colour guide the fused tile (5 planes of 32 rows x 57, 36.5 KiB) exceeds lavapipe's 32 KiB of
+        // shared memory, so the separable passes (statistics through device memory) run; the grey guide's 3 planes
+        // (21.9 KiB) fit, so the fused passes run at their largest radius. Smaller radii above use the fused passes.
         var (guide, depth) = TestData.Scene(97, 61, 9, holes: 0.2);
         var p = new GuidedParams(12, 1e-3f);
         var v = new DepthValidity(true);

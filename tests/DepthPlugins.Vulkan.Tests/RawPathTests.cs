@@ -133,6 +133,28 @@ public class RawPathTests
         }
     }
 
+    [TestCase(RefineMethod.JointBilateral)]
+    [TestCase(RefineMethod.Guided)]
+    public void ProfileGivesTheCallsOutputAndOneTimePerRun(RefineMethod m)
+    {
+        // The benchmark's entry point: its checked run (device buffers poisoned first) must produce exactly what a
+        // normal call does, and it must time each requested run.
+        var f = new Formats(PixelFormat.RgbaF32, AlphaMode.Straight, PixelFormat.GrayF32, PixelFormat.GrayF32, false, true);
+        var (guide, depth) = Inputs(f, 83, 45, 83, 45, 12);
+        using (guide)
+        using (depth)
+        using (var call = new TestBuffer(83, 45, PixelFormat.GrayF32))
+        using (var profiled = new TestBuffer(83, 45, PixelFormat.GrayF32))
+        {
+            var o = Options(m, f);
+            var k = Gpu.Kernels(); // not disposed: that would dispose the shared test device
+            k.RefineRaw(guide.Buffer, depth.Buffer, call.Buffer, o, Progress.None);
+            var ms = k.Profile(guide.Buffer, depth.Buffer, profiled.Buffer, o, 3, TimeSpan.Zero);
+            Assert.That(profiled.Bytes(), Is.EqualTo(call.Bytes()));
+            Assert.That(ms, Has.Length.EqualTo(3).And.All.GreaterThan(0));
+        }
+    }
+
     [Test]
     public void BudgetTooSmallIsOutOfMemory()
     {
