@@ -1,5 +1,5 @@
-using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 using Plane = DepthPlugins.Core.Imaging.Plane;
@@ -47,7 +47,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         var untouched = new bool[(long)w * h];
 
         int tilesX = (w + TileW - 1) / TileW, tilesY = (h + TileH - 1) / TileH;
-        var ctx = new Context(plan, kernels, presence, sources, outs, untouched, (w + Cell - 1) / Cell, (h + Cell - 1) / Cell);
+        using var ctx = new Context(plan, kernels, presence, sources, outs, untouched, (w + Cell - 1) / Cell);
         Bands.Run(tilesY, (t0, t1) =>
         {
             using var ws = new Workspace(sources.Length + 1, maxExtent);
@@ -58,7 +58,50 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         return new LensBlurComposite(outColour, outAlpha, untouched);
     }
 
-    sealed record Context(LayerPlan Plan, BokehKernel[] Kernels, ulong[] Presence, Plane[] Sources, Plane[] Outs, bool[] Untouched, int CellsX, int CellsY);
+    /// <summary>What every tile reads, with the per-pixel arrays pinned for the vector loops.</summary>
+    sealed unsafe class Context : IDisposable
+    {
+        readonly List<GCHandle> _pins = [];
+
+        public Context(LayerPlan plan, BokehKernel[] kernels, ulong[] presence, Plane[] sources, Plane[] outs, bool[] untouched, int cellsX)
+        {
+            Plan = plan;
+            Kernels = kernels;
+            Presence = presence;
+            Sources = sources;
+            Outs = outs;
+            Untouched = untouched;
+            CellsX = cellsX;
+            Lower = (byte*)Pin(plan.Lower);
+            Upper = (float*)Pin(plan.UpperWeight);
+            Source = new nint[sources.Length];
+            for (int i = 0; i < sources.Length; i++) Source[i] = (nint)Pin(sources[i].Data);
+        }
+
+        void* Pin(Array a)
+        {
+            var h = GCHandle.Alloc(a, GCHandleType.Pinned);
+            _pins.Add(h);
+            return (void*)h.AddrOfPinnedObject();
+        }
+
+        public LayerPlan Plan { get; }
+        public BokehKernel[] Kernels { get; }
+        public ulong[] Presence { get; }
+        public Plane[] Sources { get; }
+        public Plane[] Outs { get; }
+        public bool[] Untouched { get; }
+        public int CellsX { get; }
+        public byte* Lower { get; }
+        public float* Upper { get; }
+        /// <summary>Pinned addresses of the source planes.</summary>
+        public nint[] Source { get; }
+
+        public void Dispose()
+        {
+            foreach (var h in _pins) h.Free();
+        }
+    }
 
     /// <summary>Per 16×16 cell, a bit per layer that has any weight there.</summary>
     ulong[] Presence(LayerPlan plan)
@@ -95,34 +138,39 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     }
 
     /// <summary>Thread-local buffers: a window of L (layer-weighted values) and P (row prefix sums) per channel, the
-    /// tile accumulators and one row of gathered values. Native memory: fixed addresses for the vector loops.</summary>
+    /// tile accumulators and the tile's gathered values per channel. Native memory: fixed addresses for the vector loops.</summary>
     sealed unsafe class Workspace : IDisposable
     {
         public readonly int Channels, Stride, Rows;
-        public readonly float* L, P, Acc, T, Near, Row, OccRow, Weight;
+        public readonly float* L, P, Acc, T, Near, Gathered, Weight;
+        public readonly int* Span0, Span1;
         public readonly bool* RowHas;
+        /// <summary>Per window row, the first and last column holding layer weight.</summary>
+        public readonly int* ColMin, ColMax;
         readonly void* _block;
 
         public Workspace(int channels, int maxExtent)
         {
             Channels = channels;
-            int v = Vector<float>.Count;
-            Stride = TileW + 2 * maxExtent + 1 + 4 * v;
+            Stride = TileW + 2 * maxExtent + 1 + Step;
             Rows = TileH + 2 * maxExtent;
             long window = (long)Stride * Rows;
             long tile = (long)TileW * TileH;
-            long floats = 2 * window * channels + tile * (channels - 1) + 2 * tile + 2L * TileW + Stride;
-            _block = NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float) + Rows), 64);
+            long floats = 2 * window * channels + tile * (channels - 1) + 2 * tile + tile * channels + Stride + 2 * TileH;
+            _block = NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float) + 2L * Rows * sizeof(int) + Rows), 64);
             var f = (float*)_block;
             L = f; f += window * channels;
             P = f; f += window * channels;
             Acc = f; f += tile * (channels - 1);
             T = f; f += tile;
             Near = f; f += tile;
-            Row = f; f += TileW;
-            OccRow = f; f += TileW;
+            Gathered = f; f += tile * channels;
+            Span0 = (int*)f; f += TileH;
+            Span1 = (int*)f; f += TileH;
             Weight = f; f += Stride;
-            RowHas = (bool*)f;
+            ColMin = (int*)f;
+            ColMax = ColMin + Rows;
+            RowHas = (bool*)(ColMax + Rows);
         }
 
         public float* LChannel(int c) => L + (long)c * Stride * Rows;
@@ -135,8 +183,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     {
         var plan = c.Plan;
         int w = plan.Width;
-        int v = Vector<float>.Count;
-        int twPad = (tw + 4 * v - 1) / (4 * v) * (4 * v);
+        int twPad = (tw + Step - 1) / Step * Step;
         int nOut = c.Outs.Length;
         new Span<float>(ws.Acc, TileW * TileH * nOut).Clear();
         new Span<float>(ws.T, TileW * TileH).Clear();
@@ -148,24 +195,42 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             int e = kernel.Extent;
             if (!Present(c, k, x0 - e, x0 + tw - 1 + e, y0 - e, y0 + th - 1 + e)) continue;
             if (!BuildWindow(c, ws, k, x0 - e, y0 - e, twPad + 2 * e, th + 2 * e)) continue;
-            bool nearer = k > plan.Center;
+            // Per output row, the columns this layer can reach from the window rows under the kernel: [min − 2e, max],
+            // in whole gather steps; rows it cannot reach keep acc and T as they are.
+            int* span0 = ws.Span0, span1 = ws.Span1;
             for (int oy = 0; oy < th; oy++)
             {
-                // Occupancy first: it decides how much of what lies behind stays visible.
-                Gather(ws, ws.Channels - 1, kernel, oy, twPad, ws.OccRow);
-                float* occ = ws.OccRow;
+                int cmin = int.MaxValue, cmax = -1;
+                for (int r = oy; r <= oy + 2 * e; r++)
+                    if (ws.RowHas[r])
+                    {
+                        cmin = Math.Min(cmin, ws.ColMin[r]);
+                        cmax = Math.Max(cmax, ws.ColMax[r]);
+                    }
+                span0[oy] = cmax < 0 ? 0 : Math.Max(0, cmin - 2 * e) / Step * Step;
+                span1[oy] = cmax < 0 ? 0 : Math.Min(twPad, (cmax / Step + 1) * Step);
+            }
+            // Channel by channel, column step by column step, row after row: consecutive rows share all but one kernel
+            // row of window data, which then stays in the L1 cache.
+            for (int ch = 0; ch < ws.Channels; ch++)
+                for (int ox = 0; ox < twPad; ox += Step)
+                    for (int oy = 0; oy < th; oy++)
+                        if (ox >= span0[oy] && ox < span1[oy])
+                            Gather(ws, ch, kernel, oy, ox, ws.Gathered + ((long)ch * TileH + oy) * TileW + ox);
+            bool nearer = k > plan.Center;
+            float* occAll = ws.Gathered + (long)(ws.Channels - 1) * TileH * TileW;
+            for (int oy = 0; oy < th; oy++)
+            {
+                int xa = span0[oy], xb = span1[oy];
+                if (xa >= xb) continue;
+                float* occ = occAll + oy * TileW;
                 for (int ch = 0; ch < nOut; ch++)
-                {
-                    Gather(ws, ch, kernel, oy, twPad, ws.Row);
-                    float* acc = ws.Acc + (long)ch * TileW * TileH + oy * TileW;
-                    Over(ws.Row, occ, acc, twPad);
-                }
-                float* t = ws.T + oy * TileW;
-                Over(occ, occ, t, twPad);
+                    Over(ws.Gathered + ((long)ch * TileH + oy) * TileW, occ, ws.Acc + ((long)ch * TileH + oy) * TileW, xa, xb);
+                Over(occ, occ, ws.T + oy * TileW, xa, xb);
                 if (nearer)
                 {
                     float* n = ws.Near + oy * TileW;
-                    for (int x = 0; x < twPad; x++) n[x] += occ[x];
+                    for (int x = xa; x < xb; x++) n[x] += occ[x];
                 }
             }
         }
@@ -190,21 +255,18 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     }
 
     /// <summary>acc = g + (1 − occ)·acc, vectorised.</summary>
-    static unsafe void Over(float* g, float* occ, float* acc, int n)
+    static unsafe void Over(float* g, float* occ, float* acc, int x0, int x1)
     {
-        int v = Vector<float>.Count;
-        var one = Vector<float>.One;
-        for (int x = 0; x < n; x += v)
-        {
-            var a = Vector.Load(acc + x);
-            Vector.Store(Vector.MultiplyAddEstimate(one - Vector.Load(occ + x), a, Vector.Load(g + x)), acc + x);
-        }
+        var one = Vector256<float>.One;
+        for (int x = x0; x < x1; x += 8)
+            Vector256.MultiplyAddEstimate(one - Vector256.Load(occ + x), Vector256.Load(acc + x), Vector256.Load(g + x)).Store(acc + x);
     }
 
     /// <summary>
     /// Fills the window whose top-left source pixel is (sx0, sy0) with layer k's weighted values (L) and their row prefix
     /// sums (P[i] = Σ L[&lt;i]) for every channel; the last channel is the occupancy. Returns false when the layer has no
-    /// weight anywhere in the window.
+    /// weight anywhere in the window. Vectorised: the weights by comparing layer indices, the prefix sums by an
+    /// in-register scan of eight values at a time.
     /// </summary>
     static unsafe bool BuildWindow(Context c, Workspace ws, int k, int sx0, int sy0, int cols, int rows)
     {
@@ -213,93 +275,149 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         int nSrc = c.Sources.Length;
         bool any = false;
         float* wbuf = ws.Weight;
+        var kLo = Vector256.Create(k);
+        var kUp = Vector256.Create(k - 1);
+        var one = Vector256<float>.One;
         for (int r = 0; r < rows; r++)
         {
             int sy = sy0 + r;
             ws.RowHas[r] = false;
             if (sy < 0 || sy >= h) continue;
-            bool has = false;
             long rowStart = (long)sy * w;
-            for (int col = 0; col < cols; col++)
+            // Columns [ca, cb) of the window lie inside the image; the rest is zero.
+            int ca = Math.Max(0, -sx0), cb = Math.Min(cols, w - sx0);
+            byte* lower = c.Lower + rowStart + sx0;
+            float* upper = c.Upper + rowStart + sx0;
+            var anyV = Vector256<float>.Zero;
+            int col = ca;
+            for (; col + 8 <= cb; col += 8)
             {
-                int sx = sx0 + col;
-                float wt = 0f;
-                if (sx >= 0 && sx < w)
-                {
-                    long i = rowStart + sx;
-                    int lo = plan.Lower[i];
-                    float t = plan.UpperWeight[i];
-                    wt = lo == k ? 1f - t : lo + 1 == k ? t : 0f;
-                }
+                var lo = Vector256.WidenLower(Vector256.WidenLower(Vector128.Load(lower + col).ToVector256()).AsInt16()).AsInt32();
+                var t = Vector256.Load(upper + col);
+                var wt = Vector256.ConditionalSelect(Vector256.Equals(lo, kLo).AsSingle(), one - t,
+                         Vector256.ConditionalSelect(Vector256.Equals(lo, kUp).AsSingle(), t, Vector256<float>.Zero));
+                wt.Store(wbuf + col);
+                anyV |= wt;
+            }
+            bool has = anyV != Vector256<float>.Zero;
+            for (; col < cb; col++)
+            {
+                int lo = lower[col];
+                float t = upper[col];
+                float wt = lo == k ? 1f - t : lo + 1 == k ? t : 0f;
                 wbuf[col] = wt;
                 has |= wt != 0f;
             }
             if (!has) continue;
             ws.RowHas[r] = true;
             any = true;
+            int first = ca, last = cb - 1;
+            while (wbuf[first] == 0f) first++;
+            while (wbuf[last] == 0f) last--;
+            ws.ColMin[r] = first;
+            ws.ColMax[r] = last;
+            new Span<float>(wbuf, ca).Clear();
+            new Span<float>(wbuf + cb, cols - cb).Clear();
             for (int ch = 0; ch <= nSrc; ch++)
             {
                 float* l = ws.LChannel(ch) + (long)r * ws.Stride;
-                float* p = ws.PChannel(ch) + (long)r * ws.Stride;
-                var src = ch < nSrc ? c.Sources[ch].Data : null;
-                double sum = 0;
-                p[0] = 0f;
-                for (int col = 0; col < cols; col++)
+                float* src = ch < nSrc ? (float*)c.Source[ch] + rowStart + sx0 : null;
+                if (src == null) new Span<float>(wbuf, cols).CopyTo(new Span<float>(l, cols));
+                else
                 {
-                    float wt = wbuf[col];
-                    float val = wt == 0f ? 0f : src == null ? wt : wt * src[rowStart + sx0 + col];
-                    l[col] = val;
-                    sum += val;
-                    p[col + 1] = (float)sum;
+                    new Span<float>(l, ca).Clear();
+                    new Span<float>(l + cb, cols - cb).Clear();
+                    int x = ca;
+                    for (; x + 8 <= cb; x += 8) (Vector256.Load(wbuf + x) * Vector256.Load(src + x)).Store(l + x);
+                    for (; x < cb; x++) l[x] = wbuf[x] * src[x];
                 }
+                PrefixSum(l, ws.PChannel(ch) + (long)r * ws.Stride, cols);
             }
         }
         return any;
     }
 
-    /// <summary>One output row of the tile for one channel: Σ over kernel rows of the prefix-difference taps and the
-    /// single-pixel taps, four vectors of pixels at a time.</summary>
-    static unsafe void Gather(Workspace ws, int ch, BokehKernel kernel, int oy, int twPad, float* dst)
+    /// <summary>p[0] = 0, p[i + 1] = p[i] + l[i] for i &lt; n: eight at a time, log-step scan inside the vector plus a carry.</summary>
+    static unsafe void PrefixSum(float* l, float* p, int n)
     {
-        int v = Vector<float>.Count;
-        int e = kernel.Extent;
-        float* lBase = ws.LChannel(ch) + e;
-        float* pBase = ws.PChannel(ch) + e;
-        int[] lStart = kernel.LStart, pStart = kernel.PStart, lDx = kernel.LDx, pHi = kernel.PHi, pLo = kernel.PLo;
-        float[] lCoef = kernel.LCoef, pCoef = kernel.PCoef;
-        for (int ox = 0; ox < twPad; ox += 4 * v)
+        // Constant shuffles (element i takes element i − s) and masks that zero the elements shifted in.
+        var shift1 = Vector256.Create(0, 0, 1, 2, 3, 4, 5, 6);
+        var shift2 = Vector256.Create(0, 0, 0, 1, 2, 3, 4, 5);
+        var shift4 = Vector256.Create(0, 0, 0, 0, 0, 1, 2, 3);
+        var last = Vector256.Create(7);
+        var keep1 = Vector256.Create(0, -1, -1, -1, -1, -1, -1, -1).AsSingle();
+        var keep2 = Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1).AsSingle();
+        var keep4 = Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1).AsSingle();
+        var carry = Vector256<float>.Zero;
+        p[0] = 0f;
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
         {
-            Vector<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            var x = Vector256.Load(l + i);
+            x += Vector256.Shuffle(x, shift1) & keep1;
+            x += Vector256.Shuffle(x, shift2) & keep2;
+            x += Vector256.Shuffle(x, shift4) & keep4;
+            x += carry;
+            x.Store(p + i + 1);
+            carry = Vector256.Shuffle(x, last);
+        }
+        float s = carry.GetElement(0);
+        for (; i < n; i++)
+        {
+            s += l[i];
+            p[i + 1] = s;
+        }
+    }
+
+    /// <summary>Output pixels per gather step: eight 8-wide vectors, so each tap's coefficient and offset are loaded once
+    /// for 64 pixels.</summary>
+    const int Step = 64;
+
+    /// <summary>One gather step: <see cref="Step"/> output pixels of row oy from column ox, one channel: Σ over kernel
+    /// rows of the prefix-difference taps and the single-pixel taps.</summary>
+    static unsafe void Gather(Workspace ws, int ch, BokehKernel kernel, int oy, int ox, float* dst)
+    {
+        int e = kernel.Extent;
+        long stride = ws.Stride;
+        float* lBase = ws.LChannel(ch) + e + oy * stride + ox;
+        float* pBase = ws.PChannel(ch) + e + oy * stride + ox;
+        bool* rowHas = ws.RowHas + oy;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        fixed (int* lStart = kernel.LStart, pStart = kernel.PStart, lDx = kernel.LDx, pHi = kernel.PHi, pLo = kernel.PLo)
+        fixed (float* lCoef = kernel.LCoef, pCoef = kernel.PCoef)
             for (int j = 0; j <= 2 * e; j++)
             {
-                int r = oy + j; // window row of kernel row dy = j − e
-                if (!ws.RowHas[r]) continue;
-                long rowOff = (long)r * ws.Stride + ox;
-                float* lr = lBase + rowOff;
-                for (int t = lStart[j]; t < lStart[j + 1]; t++)
+                if (!rowHas[j]) continue;
+                float* lr = lBase + j * stride;
+                for (int t = lStart[j], tEnd = lStart[j + 1]; t < tEnd; t++)
                 {
-                    var cf = new Vector<float>(lCoef[t]);
+                    var cf = Vector256.Create(lCoef[t]);
                     float* q = lr + lDx[t];
-                    a0 = Vector.MultiplyAddEstimate(cf, Vector.Load(q), a0);
-                    a1 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + v), a1);
-                    a2 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 2 * v), a2);
-                    a3 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 3 * v), a3);
+                    a0 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q), a0);
+                    a1 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 8), a1);
+                    a2 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 16), a2);
+                    a3 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 24), a3);
+                    a4 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 32), a4);
+                    a5 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 40), a5);
+                    a6 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 48), a6);
+                    a7 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 56), a7);
                 }
-                float* pr = pBase + rowOff;
-                for (int t = pStart[j]; t < pStart[j + 1]; t++)
+                float* pr = pBase + j * stride;
+                for (int t = pStart[j], tEnd = pStart[j + 1]; t < tEnd; t++)
                 {
-                    var cf = new Vector<float>(pCoef[t]);
+                    var cf = Vector256.Create(pCoef[t]);
                     float* hi = pr + pHi[t], lo = pr + pLo[t];
-                    a0 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi) - Vector.Load(lo), a0);
-                    a1 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + v) - Vector.Load(lo + v), a1);
-                    a2 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 2 * v) - Vector.Load(lo + 2 * v), a2);
-                    a3 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 3 * v) - Vector.Load(lo + 3 * v), a3);
+                    a0 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi) - Vector256.Load(lo), a0);
+                    a1 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 8) - Vector256.Load(lo + 8), a1);
+                    a2 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 16) - Vector256.Load(lo + 16), a2);
+                    a3 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 24) - Vector256.Load(lo + 24), a3);
+                    a4 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 32) - Vector256.Load(lo + 32), a4);
+                    a5 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 40) - Vector256.Load(lo + 40), a5);
+                    a6 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 48) - Vector256.Load(lo + 48), a6);
+                    a7 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 56) - Vector256.Load(lo + 56), a7);
                 }
             }
-            Vector.Store(a0, dst + ox);
-            Vector.Store(a1, dst + ox + v);
-            Vector.Store(a2, dst + ox + 2 * v);
-            Vector.Store(a3, dst + ox + 3 * v);
-        }
+        a0.Store(dst); a1.Store(dst + 8); a2.Store(dst + 16); a3.Store(dst + 24);
+        a4.Store(dst + 32); a5.Store(dst + 40); a6.Store(dst + 48); a7.Store(dst + 56);
     }
 }

@@ -15,7 +15,7 @@ namespace DepthPlugins.Core.LensBlur;
 /// </summary>
 public sealed class LayerPlan
 {
-    /// <summary>Spacing between neighbouring layer radii: max(MinSpacing, RelativeSpacing × radius).</summary>
+    /// <summary>Spacing between neighbouring layer radii: max(MinSpacing, RelativeSpacing × radius), in pixels.</summary>
     public const double MinSpacing = 1.0, RelativeSpacing = 0.08;
     /// <summary>Bins per pixel of CoC used to find the radii present (bins keep their exact min and max).</summary>
     const int BinsPerPixel = 64;
@@ -51,18 +51,29 @@ public sealed class LayerPlan
     public static LayerPlan Build(Plane coc, Parallelism par)
     {
         var data = coc.Data;
-        // Work on e = sign · max(0, |coc| − 0.5): radius 0.5 is already the identity, so the in-focus layer sits at e = 0.
-        var far = Ladder(CollectValues(data, -1, par));
-        var near = Ladder(CollectValues(data, +1, par));
+        // Work on e = sign · max(0, |coc| − 0.5) (exact in float): radius 0.5 is already the identity, so the in-focus
+        // layer sits at e = 0.
+        var (farValues, nearValues) = CollectValues(data, par);
+        var far = Ladder(farValues);
+        var near = Ladder(nearValues);
         int count = far.Count + 1 + near.Count;
         if (count > MaxLayers) throw new DpException(DpStatus.Internal, $"lens blur planned {count} layers (limit {MaxLayers})");
-        var e = new double[count];
+        var e = new float[count];
         for (int i = 0; i < far.Count; i++) e[i] = -far[far.Count - 1 - i];
         int center = far.Count;
         e[center] = 0;
         for (int i = 0; i < near.Count; i++) e[center + 1 + i] = near[i];
-        var signed = e.Select(v => (float)(v == 0 ? 0 : Math.Sign(v) * (Math.Abs(v) + 0.5))).ToArray();
+        var signed = e.Select(v => v == 0 ? 0f : MathF.CopySign(MathF.Abs(v) + 0.5f, v)).ToArray();
 
+        // Per bin of e, the largest layer at or below the bin's lower end: the pixel's layer is then at most a step or two up.
+        int bins = 2 * BinsPerSide + 1;
+        var start = new byte[bins];
+        for (int b = 0, k = 0; b < bins; b++)
+        {
+            float lo = (b - BinsPerSide) / (float)BinsPerPixel;
+            while (k + 1 < count && e[k + 1] <= lo) k++;
+            start[b] = (byte)k;
+        }
         var lower = new byte[data.Length];
         var upper = new float[data.Length];
         int w = coc.Width;
@@ -70,77 +81,79 @@ public sealed class LayerPlan
         {
             for (int i = y * w, end = i + w; i < end; i++)
             {
-                double v = ToE(data[i]);
-                // Largest k with e[k] ≤ v.
-                int lo = 0, hi = count - 1;
-                while (lo < hi)
-                {
-                    int mid = (lo + hi + 1) >> 1;
-                    if (e[mid] <= v) lo = mid; else hi = mid - 1;
-                }
-                lower[i] = (byte)lo;
-                upper[i] = lo + 1 < count && v > e[lo] ? (float)((v - e[lo]) / (e[lo + 1] - e[lo])) : 0f;
+                float v = ToE(data[i]);
+                int k = start[Bin(v) + BinsPerSide];
+                while (k + 1 < count && e[k + 1] <= v) k++;
+                lower[i] = (byte)k;
+                upper[i] = k + 1 < count && v > e[k] ? (v - e[k]) / (e[k + 1] - e[k]) : 0f;
             }
         });
         return new LayerPlan(signed, center, coc.Width, coc.Height, lower, upper);
     }
 
-    static double ToE(float coc) => Math.Sign(coc) * Math.Max(0, Math.Abs((double)coc) - 0.5);
+    const int BinsPerSide = (int)(LensBlurOptions.MaxRadius * BinsPerPixel) + 1;
 
-    /// <summary>The distinct e-values on one side (sign), up to bin resolution: each occupied bin contributes its exact min and max.</summary>
-    static List<double> CollectValues(float[] coc, int sign, Parallelism par)
+    static float ToE(float coc) => MathF.CopySign(MathF.Max(0f, MathF.Abs(coc) - 0.5f), coc);
+
+    /// <summary>Signed bin index of e, clamped to ±BinsPerSide; bins are [b, b + 1) / BinsPerPixel (mirrored for e &lt; 0).</summary>
+    static int Bin(float v) => v >= 0 ? Math.Min(BinsPerSide, (int)(v * BinsPerPixel)) : -Math.Min(BinsPerSide, (int)(-v * BinsPerPixel) + 1);
+
+    /// <summary>The distinct |e| values behind (far) and in front of (near) the focus, up to bin resolution: each occupied bin
+    /// contributes its exact min and max. One pass over the pixels, split into chunks run in parallel.</summary>
+    static (List<float> Far, List<float> Near) CollectValues(float[] coc, Parallelism par)
     {
-        int bins = (int)(LensBlurOptions.MaxRadius * BinsPerPixel) + 1;
         int chunks = Math.Max(1, par.Threads);
-        var mins = new double[chunks][];
-        var maxs = new double[chunks][];
+        var mins = new float[chunks][];
+        var maxs = new float[chunks][];
         Parallel.For(0, chunks, par.Options, t =>
         {
-            var lmin = new double[bins];
-            var lmax = new double[bins];
-            Array.Fill(lmin, double.PositiveInfinity);
-            Array.Fill(lmax, double.NegativeInfinity);
+            // Index 0..BinsPerSide-1: far side by |e|; BinsPerSide..: near side.
+            var lmin = new float[2 * BinsPerSide];
+            var lmax = new float[2 * BinsPerSide];
+            Array.Fill(lmin, float.PositiveInfinity);
+            Array.Fill(lmax, float.NegativeInfinity);
             long n = coc.LongLength, a = n * t / chunks, b = n * (t + 1) / chunks;
             for (long i = a; i < b; i++)
             {
-                double v = sign * ToE(coc[i]);
-                if (v <= 0) continue;
-                int bin = Math.Min(bins - 1, (int)(v * BinsPerPixel));
-                if (v < lmin[bin]) lmin[bin] = v;
-                if (v > lmax[bin]) lmax[bin] = v;
+                float v = ToE(coc[i]);
+                if (v == 0f) continue;
+                float m = MathF.Abs(v);
+                int bin = Math.Min(BinsPerSide - 1, (int)(m * BinsPerPixel)) + (v > 0 ? BinsPerSide : 0);
+                if (m < lmin[bin]) lmin[bin] = m;
+                if (m > lmax[bin]) lmax[bin] = m;
             }
             mins[t] = lmin;
             maxs[t] = lmax;
         });
-        var min = mins[0];
-        var max = maxs[0];
-        for (int t = 1; t < chunks; t++)
-            for (int i = 0; i < bins; i++)
-            {
-                min[i] = Math.Min(min[i], mins[t][i]);
-                max[i] = Math.Max(max[i], maxs[t][i]);
-            }
-        var values = new List<double>();
-        for (int i = 0; i < bins; i++)
+        var far = new List<float>();
+        var near = new List<float>();
+        for (int i = 0; i < 2 * BinsPerSide; i++)
         {
-            if (min[i] > max[i]) continue;
-            values.Add(min[i]);
-            if (max[i] > min[i]) values.Add(max[i]);
+            float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+            for (int t = 0; t < chunks; t++)
+            {
+                lo = MathF.Min(lo, mins[t][i]);
+                hi = MathF.Max(hi, maxs[t][i]);
+            }
+            if (lo > hi) continue;
+            var list = i < BinsPerSide ? far : near;
+            list.Add(lo);
+            if (hi > lo) list.Add(hi);
         }
-        return values;
+        return (far, near);
     }
 
     /// <summary>Greedy placement of layer e-values over the sorted values present on one side (see the class summary).</summary>
-    static List<double> Ladder(List<double> values)
+    static List<float> Ladder(List<float> values)
     {
-        var layers = new List<double>();
-        double cur = 0;
+        var layers = new List<float>();
+        float cur = 0;
         int i = 0;
         while (i < values.Count)
         {
-            double step = Math.Max(MinSpacing, RelativeSpacing * (cur + 0.5));
-            double next = values[i];
-            double pick;
+            float step = (float)Math.Max(MinSpacing, RelativeSpacing * (cur + 0.5));
+            float next = values[i];
+            float pick;
             if (next > cur + step) pick = next; // a gap: nothing lies between, so no interpolation across it
             else
             {

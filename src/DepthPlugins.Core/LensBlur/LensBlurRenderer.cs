@@ -32,8 +32,7 @@ public static class LensBlurRenderer
         float focus = options.FocusFromPoint ? FocusAt(full, options.FocusX, options.FocusY) : options.Focus;
         var coc = CircleOfConfusion(full, focus, options, par);
         var plan = LayerPlan.Build(coc, par);
-        var linear = image.AsLinear();
-        var scene = Prepare(linear, coc, plan, options, par);
+        var scene = Prepare(image, coc, plan, options, par);
         progress.Report(0.15f);
         var composite = kernels.Composite(scene, progress.Stage(0.15f, 0.97f));
         var result = Finish(image, composite, par);
@@ -103,37 +102,51 @@ public static class LensBlurRenderer
     }
 
     /// <summary>Premultiplied, highlight-boosted linear colour; non-finite colour counts as 0 and alpha is clamped to 0..1.</summary>
-    static LensBlurScene Prepare(Image linear, Plane coc, LayerPlan plan, LensBlurOptions o, Parallelism par)
+    static LensBlurScene Prepare(Image image, Plane coc, LayerPlan plan, LensBlurOptions o, Parallelism par)
     {
-        int w = linear.Width, h = linear.Height;
-        int nc = linear.Channels.Length;
+        int w = image.Width, h = image.Height;
+        int nc = image.Channels.Length;
+        bool srgb = image.Transfer == Transfer.Srgb;
+        var src = image.Channels.Select(c => c.Data).ToArray();
         var colour = new Plane[nc];
         for (int c = 0; c < nc; c++) colour[c] = new Plane(w, h);
-        Plane? alpha = linear.Alpha != null ? new Plane(w, h) : null;
+        var dst = colour.Select(c => c.Data).ToArray();
+        float[]? srcAlpha = image.Alpha?.Data;
+        Plane? alpha = image.Alpha != null ? new Plane(w, h) : null;
+        float[]? dstAlpha = alpha?.Data;
+        float[] cocData = coc.Data;
+        float threshold = o.HighlightThreshold, gain = o.HighlightGain;
+        // Rec. 709 luminance weights (linear light); a grey image is its own luminance.
+        float wr = nc == 1 ? 1f : 0.2126f, wg = nc == 1 ? 0f : 0.7152f, wb = nc == 1 ? 0f : 0.0722f;
+        float[] lut = SrgbTable.ToLinearTable;
         Parallel.For(0, h, par.Options, y =>
         {
-            Span<float> px = stackalloc float[3];
+            float[] s0 = src[0], s1 = src[nc == 1 ? 0 : 1], s2 = src[nc == 1 ? 0 : 2];
+            float[] d0 = dst[0], d1 = dst[nc == 1 ? 0 : 1], d2 = dst[nc == 1 ? 0 : 2], cd = cocData, table = lut;
+            float[]? sa = srcAlpha, da = dstAlpha;
+            bool isSrgb = srgb;
+            float th = threshold, gn = gain, kr = wr, kg = wg, kb = wb;
             for (int i = y * w, end = i + w; i < end; i++)
             {
                 float a = 1f;
-                if (alpha != null)
+                if (sa != null)
                 {
-                    float av = linear.Alpha!.Data[i];
+                    float av = sa[i];
                     a = float.IsFinite(av) ? Math.Clamp(av, 0f, 1f) : 0f;
-                    alpha.Data[i] = a;
+                    da![i] = a;
                 }
-                for (int c = 0; c < nc; c++)
-                {
-                    float v = linear.Channels[c].Data[i];
-                    px[c] = float.IsFinite(v) ? v : 0f;
-                }
-                float lum = nc == 1 ? px[0] : 0.2126f * px[0] + 0.7152f * px[1] + 0.0722f * px[2];
-                float m = a * HighlightFactor(lum, MathF.Abs(coc.Data[i]), o.HighlightThreshold, o.HighlightGain);
-                for (int c = 0; c < nc; c++) colour[c].Data[i] = px[c] * m;
+                float r = Linear(table, s0[i], isSrgb), g = Linear(table, s1[i], isSrgb), b = Linear(table, s2[i], isSrgb);
+                float m = a * HighlightFactor(kr * r + kg * g + kb * b, MathF.Abs(cd[i]), th, gn);
+                // For a grey image d0 = d1 = d2 and r = g = b: the three stores write the same value.
+                d0[i] = r * m;
+                d1[i] = g * m;
+                d2[i] = b * m;
             }
         });
         return new LensBlurScene(colour, alpha, plan, new ApertureShape(o.Blades, o.Rotation));
     }
+
+    static float Linear(float[] lut, float v, bool srgb) => !float.IsFinite(v) ? 0f : srgb ? SrgbTable.ToLinear(lut, v) : v;
 
     /// <summary>Straight colour in the input's transfer; untouched pixels copied from the input bit for bit.</summary>
     static Image Finish(Image input, LensBlurComposite comp, Parallelism par)
@@ -142,29 +155,36 @@ public static class LensBlurRenderer
         int nc = comp.Colour.Length;
         var colour = comp.Colour;
         var alpha = comp.Alpha;
+        var outC = colour.Select(c => c.Data).ToArray();
+        var inC = input.Channels.Select(c => c.Data).ToArray();
+        float[]? outA = alpha?.Data, inA = input.Alpha?.Data;
+        bool[] untouched = comp.Untouched;
         bool srgb = input.Transfer == Transfer.Srgb;
+        float[] lut = SrgbTable.ToSrgbTable;
         Parallel.For(0, h, par.Options, y =>
         {
-            for (int i = y * w, end = i + w; i < end; i++)
+            for (int c = 0; c < nc; c++)
             {
-                if (comp.Untouched[i])
+                float[] o = outC[c], src = inC[c];
+                for (int i = y * w, end = i + w; i < end; i++)
                 {
-                    for (int c = 0; c < nc; c++) colour[c].Data[i] = input.Channels[c].Data[i];
-                    if (alpha != null) alpha.Data[i] = input.Alpha!.Data[i];
-                    continue;
-                }
-                float inv = 1f;
-                if (alpha != null)
-                {
-                    float a = alpha.Data[i];
-                    inv = a > 0f ? 1f / a : 0f;
-                }
-                for (int c = 0; c < nc; c++)
-                {
-                    float v = colour[c].Data[i] * inv;
-                    colour[c].Data[i] = srgb ? ColorSpace.LinearToSrgb(v) : v;
+                    if (untouched[i])
+                    {
+                        o[i] = src[i];
+                        continue;
+                    }
+                    float v = o[i];
+                    if (outA != null)
+                    {
+                        float a = outA[i];
+                        v = a > 0f ? v / a : 0f;
+                    }
+                    o[i] = srgb ? SrgbTable.ToSrgb(lut, v) : v;
                 }
             }
+            if (outA != null)
+                for (int i = y * w, end = i + w; i < end; i++)
+                    if (untouched[i]) outA[i] = inA![i];
         });
         return new Image(colour, alpha, input.Transfer);
     }
