@@ -1,0 +1,126 @@
+"""ctypes binding for libdepthplugins (see native/include/depthplugins.h).
+
+Pure standard library: works with any Python 3.8+ that can load the shared library. Errors become
+DepthPluginsError carrying the dp_status and the library's message.
+
+    import depthplugins as dp
+    lib = dp.Library("/path/to/libdepthplugins.so")
+    with lib.context() as ctx:
+        ctx.refine_depth(guide, depth, out, method=dp.REFINE_GUIDED)
+"""
+import ctypes
+import os
+
+ABI_VERSION = 1
+
+FORMAT_GRAY8, FORMAT_GRAY16, FORMAT_GRAYF32, FORMAT_RGBA8, FORMAT_RGBA16, FORMAT_RGBAF32, FORMAT_BGRA8 = range(1, 8)
+_BYTES_PER_PIXEL = {FORMAT_GRAY8: 1, FORMAT_GRAY16: 2, FORMAT_GRAYF32: 4, FORMAT_RGBA8: 4,
+                    FORMAT_RGBA16: 8, FORMAT_RGBAF32: 16, FORMAT_BGRA8: 4}
+BACKEND_AUTO, BACKEND_CPU, BACKEND_VULKAN = 0, 1, 2
+REFINE_JOINT_BILATERAL, REFINE_GUIDED, REFINE_JOINT_BILATERAL_UPSAMPLING = 0, 1, 2
+
+
+class DepthPluginsError(RuntimeError):
+    def __init__(self, status, message):
+        super().__init__(f"{message} (status {status})")
+        self.status = status
+
+
+class Image(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("width", ctypes.c_int32), ("height", ctypes.c_int32),
+                ("format", ctypes.c_int32), ("row_stride_bytes", ctypes.c_int64), ("data", ctypes.c_void_p),
+                ("alpha_mode", ctypes.c_int32), ("transfer", ctypes.c_int32)]
+
+    @classmethod
+    def wrap(cls, buffer, width, height, fmt, stride=None):
+        """Describes a writable buffer (bytearray, array.array, ctypes array) without copying it."""
+        bpp = _BYTES_PER_PIXEL[fmt]
+        stride = width * bpp if stride is None else stride
+        if len(memoryview(buffer).cast("B")) < stride * height:
+            raise ValueError("buffer is smaller than width x height")
+        address = ctypes.addressof((ctypes.c_char * 1).from_buffer(buffer))
+        img = cls(ctypes.sizeof(cls), width, height, fmt, stride, address, 0, 0)
+        img._keep = buffer  # the buffer must outlive the call
+        return img
+
+
+class ContextOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("backend", ctypes.c_int32), ("threads", ctypes.c_int32),
+                ("device_index", ctypes.c_int32)]
+
+
+class RefineOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("method", ctypes.c_int32), ("radius", ctypes.c_int32),
+                ("sigma_spatial", ctypes.c_float), ("sigma_range", ctypes.c_float), ("eps", ctypes.c_float),
+                ("zero_is_invalid", ctypes.c_int32), ("grey_guide", ctypes.c_int32)]
+
+
+PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_float)
+
+
+class Library:
+    def __init__(self, path=None):
+        path = path or os.environ.get("DEPTHPLUGINS_LIBRARY") or "libdepthplugins.so"
+        lib = ctypes.CDLL(path)
+        lib.dp_abi_version.restype = ctypes.c_uint32
+        lib.dp_version_string.restype = ctypes.c_char_p
+        lib.dp_last_error_message.restype = ctypes.c_char_p
+        for name, args in {
+            "dp_context_options_default": [ctypes.POINTER(ContextOptions)],
+            "dp_context_create": [ctypes.POINTER(ContextOptions), ctypes.POINTER(ctypes.c_void_p)],
+            "dp_context_destroy": [ctypes.c_void_p],
+            "dp_refine_options_default": [ctypes.POINTER(RefineOptions)],
+            "dp_refine_depth": [ctypes.c_void_p, ctypes.POINTER(Image), ctypes.POINTER(Image), ctypes.POINTER(Image),
+                                ctypes.POINTER(RefineOptions), PROGRESS, ctypes.c_void_p],
+        }.items():
+            fn = getattr(lib, name)
+            fn.argtypes = args
+            fn.restype = ctypes.c_int32
+        if lib.dp_abi_version() < ABI_VERSION:
+            raise DepthPluginsError(-2, f"{path} implements ABI {lib.dp_abi_version()}, this binding needs {ABI_VERSION}")
+        self._lib = lib
+
+    @property
+    def version(self):
+        return self._lib.dp_version_string().decode()
+
+    def check(self, status):
+        if status != 0:
+            raise DepthPluginsError(status, self._lib.dp_last_error_message().decode(errors="replace"))
+
+    def context(self, backend=BACKEND_AUTO, threads=0):
+        return Context(self, backend, threads)
+
+
+class Context:
+    def __init__(self, library, backend, threads):
+        self._l = library
+        opts = ContextOptions(ctypes.sizeof(ContextOptions))
+        library.check(library._lib.dp_context_options_default(ctypes.byref(opts)))
+        opts.backend, opts.threads = backend, threads
+        handle = ctypes.c_void_p()
+        library.check(library._lib.dp_context_create(ctypes.byref(opts), ctypes.byref(handle)))
+        self._h = handle
+
+    def close(self):
+        if self._h:
+            self._l.check(self._l._lib.dp_context_destroy(self._h))
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def refine_depth(self, guide, depth, out, method=REFINE_JOINT_BILATERAL, radius=0, sigma_spatial=0.0,
+                     sigma_range=0.0, eps=0.0, zero_is_invalid=True, progress=None):
+        """progress: optional callable(fraction) -> bool; returning False cancels."""
+        opts = RefineOptions(ctypes.sizeof(RefineOptions))
+        self._l.check(self._l._lib.dp_refine_options_default(ctypes.byref(opts)))
+        opts.method, opts.radius = method, radius
+        opts.sigma_spatial, opts.sigma_range, opts.eps = sigma_spatial, sigma_range, eps
+        opts.zero_is_invalid = 1 if zero_is_invalid else 0
+        cb = PROGRESS(lambda _user, f: 0 if progress(f) else 1) if progress else PROGRESS()
+        self._l.check(self._l._lib.dp_refine_depth(self._h, ctypes.byref(guide), ctypes.byref(depth), ctypes.byref(out),
+                                                   ctypes.byref(opts), cb, None))

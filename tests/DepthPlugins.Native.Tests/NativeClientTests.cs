@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using DepthPlugins.Core.Imaging;
+using DepthPlugins.Core.Processing;
+using DepthPlugins.Core.Refinement;
+using NUnit.Framework;
+
+namespace DepthPlugins.Native.Tests;
+
+/// <summary>The published library as hosts see it: the export table, a strict C99 client, a Python ctypes client.</summary>
+[NonParallelizable]
+public class NativeClientTests
+{
+    [OneTimeSetUp]
+    public void Library() => Paths.RequireLibrary();
+
+    [Test]
+    public void EveryHeaderFunctionIsExported()
+    {
+        var declared = Regex.Matches(File.ReadAllText(Paths.Header), @"DP_API\s+[^;(]*?\b(dp_\w+)\s*\(").Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.That(declared, Has.Count.GreaterThanOrEqualTo(10), "header parse");
+        var (code, output) = Paths.Run("nm", $"-D --defined-only \"{Paths.Library}\"");
+        Assert.That(code, Is.EqualTo(0), output);
+        var exported = Regex.Matches(output, @"\bT (dp_\w+)").Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.That(declared.Except(exported), Is.Empty, "declared in the header but not exported");
+        Assert.That(exported.Except(declared), Is.Empty, "exported but not declared in the header");
+    }
+
+    [Test]
+    public void StrictC99ClientPasses()
+    {
+        string exe = Path.Combine(Path.GetTempPath(), $"dp_abi_client_{Environment.ProcessId}");
+        var (cc, ccOut) = Paths.Run("gcc", $"-std=c99 -Wall -Wextra -Werror -pedantic tests/native/abi_client.c -I native/include -L \"{Paths.NativeDir}\" -ldepthplugins -lpthread -lm -o \"{exe}\"");
+        Assert.That(cc, Is.EqualTo(0), ccOut);
+        try
+        {
+            var (code, output) = Paths.Run(exe, "", env: new() { ["LD_LIBRARY_PATH"] = Paths.NativeDir });
+            TestContext.Out.WriteLine(output);
+            Assert.That(code, Is.EqualTo(0), output);
+            Assert.That(output, Does.Contain(" 0 failures"));
+        }
+        finally { File.Delete(exe); }
+    }
+
+    [Test]
+    public void PythonDemoPasses()
+    {
+        var (code, output) = Paths.Run("python3", "examples/python/refine_depth.py", env: new() { ["DEPTHPLUGINS_LIBRARY"] = Paths.Library });
+        TestContext.Out.WriteLine(output);
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("hole filled"));
+    }
+
+    /// <summary>Python refines through the .so; the managed engine refines the same pixels in-process; results must be identical.</summary>
+    [TestCase("jbf", RefineMethod.JointBilateral, 57, 43, 57, 43)]
+    [TestCase("guided", RefineMethod.Guided, 57, 43, 15, 11)]
+    [TestCase("jbu", RefineMethod.JointBilateralUpsampling, 57, 43, 15, 11)]
+    public void PythonThroughTheLibraryEqualsManagedEngine(string name, RefineMethod method, int w, int h, int dw, int dh)
+    {
+        var rng = new Random(7);
+        var guide = new byte[w * h * 4];
+        rng.NextBytes(guide);
+        for (int i = 3; i < guide.Length; i += 4) guide[i] = 255;
+        var depth = new float[dw * dh];
+        for (int i = 0; i < depth.Length; i++) depth[i] = rng.NextDouble() < 0.05 ? 0f : rng.NextSingle();
+        string dir = Directory.CreateTempSubdirectory("dp_py").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "g.raw"), guide);
+            File.WriteAllBytes(Path.Combine(dir, "d.raw"), MemoryMarshal.AsBytes(depth.AsSpan()).ToArray());
+            var (code, output) = Paths.Run("python3", $"examples/python/refine_depth.py \"{Paths.Library}\" {dir}/g.raw {dir}/d.raw {w} {h} {dw} {dh} {name} {dir}/o.raw");
+            Assert.That(code, Is.EqualTo(0), output);
+            var got = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(dir, "o.raw"))).ToArray();
+
+            var guideImg = PixelCodec.WithArray(guide, w, h, PixelFormat.Rgba8, b => PixelCodec.ReadImage(b));
+            var depthPlane = new Plane(dw, dh, depth);
+            using var engine = new Engine.Engine(new Engine.EngineOptions { Backend = Engine.BackendKind.Cpu });
+            var want = engine.Refine(guideImg, depthPlane, new RefineOptions { Method = method }, Progress.None);
+            Assert.That(got, Is.EqualTo(want.Data));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
