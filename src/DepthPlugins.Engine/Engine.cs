@@ -1,5 +1,6 @@
 using DepthPlugins.Core;
 using DepthPlugins.Core.Imaging;
+using DepthPlugins.Core.LensBlur;
 using DepthPlugins.Core.Processing;
 using DepthPlugins.Core.Refinement;
 
@@ -21,6 +22,7 @@ public sealed class Engine : IDisposable
         if (options.Backend == BackendKind.Vulkan)
             throw new DpException(DpStatus.Unsupported, "the Vulkan backend is not available in this build");
         RefineKernels = Cpu;
+        LensBlurKernels = new CpuLensBlurKernels(Parallelism);
     }
 
     public EngineOptions Options { get; }
@@ -28,10 +30,16 @@ public sealed class Engine : IDisposable
     public CpuRefineKernels Cpu { get; }
     /// <summary>The kernels refinement runs on (the selected backend).</summary>
     public IRefineKernels RefineKernels { get; }
+    /// <summary>The kernels lens blur runs on (the selected backend).</summary>
+    public ILensBlurKernels LensBlurKernels { get; }
     public string BackendName => RefineKernels.Name;
 
     public Plane Refine(Image guide, Plane depth, RefineOptions options, Progress progress)
         => DepthRefiner.Refine(RefineKernels, guide, depth, options, progress);
+
+    /// <summary>Depth of field from <paramref name="image"/> and <paramref name="depth"/> (which may be smaller); see <see cref="LensBlurRenderer"/>.</summary>
+    public Image LensBlur(Image image, Plane depth, LensBlurOptions options, Progress progress)
+        => LensBlurRenderer.Render(LensBlurKernels, image, depth, options, progress, Parallelism);
 
     public void Dispose() { }
 }

@@ -52,8 +52,7 @@ public sealed class LensBlurOptions
 
     public DepthNear DepthNear { get; set; } = DepthNear.White;
 
-    /// <summary>Rejects values that cannot be rendered, with a message naming the field. Image-dependent checks
-    /// (the focus point inside the image) happen in the renderer.</summary>
+    /// <summary>Rejects values that cannot be rendered, with a message naming the field.</summary>
     public void Validate()
     {
         static void Finite(float v, string name)
@@ -79,6 +78,14 @@ public sealed class LensBlurOptions
         if (MaxNearRadius is < 0 or > MaxRadius) throw DpException.Invalid($"max near radius {MaxNearRadius} must be in 0..{MaxRadius}");
         if (MaxFarRadius is < 0 or > MaxRadius) throw DpException.Invalid($"max far radius {MaxFarRadius} must be in 0..{MaxRadius}");
         if (DepthNear is not (DepthNear.White or DepthNear.Black)) throw DpException.Invalid($"depth near {(int)DepthNear} must be white (0) or black (1)");
+    }
+
+    /// <summary><see cref="Validate()"/> plus the checks that need the image size (the focus point inside the image).</summary>
+    public void Validate(int width, int height)
+    {
+        Validate();
+        if (FocusFromPoint && (FocusX < -0.5f || FocusX > width - 0.5f || FocusY < -0.5f || FocusY > height - 0.5f))
+            throw DpException.Invalid($"focus point ({FocusX}, {FocusY}) lies outside the {width}x{height} image");
     }
 
     public LensBlurOptions Clone() => (LensBlurOptions)MemberwiseClone();

@@ -21,12 +21,10 @@ public static class LensBlurRenderer
 {
     public static Image Render(ILensBlurKernels kernels, Image image, Plane depth, LensBlurOptions options, Progress progress, Parallelism par)
     {
-        options.Validate();
         int w = image.Width, h = image.Height;
+        options.Validate(w, h);
         if (depth.Width > w || depth.Height > h)
             throw DpException.Invalid($"depth {depth.Width}x{depth.Height} is larger than the image {w}x{h}");
-        if (options.FocusFromPoint && (options.FocusX < -0.5f || options.FocusX > w - 0.5f || options.FocusY < -0.5f || options.FocusY > h - 0.5f))
-            throw DpException.Invalid($"focus point ({options.FocusX}, {options.FocusY}) lies outside the {w}x{h} image");
         progress.Report(0f);
         var full = FullResolutionDepth(image, depth, progress.Stage(0f, 0.1f), par);
         float focus = options.FocusFromPoint ? FocusAt(full, options.FocusX, options.FocusY) : options.Focus;
