@@ -11,13 +11,15 @@ using LensBlurBench;
 //       CoC / R) and params.txt (focus, aperture) for a scene whose largest CoC radius is R.
 //   LensBlurBench time   <dir> [--repeat N] [--threads T] [--blades N] [--out out.ppm]
 //       renders <dir>'s scene with the CPU renderer, prints the median compute time in ms (pixels already in memory).
-//   LensBlurBench gegl-mask-check <dir>: prints the CoC range gegl sees.
+//   LensBlurBench time-native <dir> --library artifacts/native/libdepthplugins.so [--repeat N]
+//       the same through the published NativeAOT library's C ABI (RGBA8 image, Gray16 depth in, RGBA8 out), as hosts see it.
 var cmd = args.Length > 0 ? args[0] : "";
 var opt = ParseOptions(args.Skip(2).ToArray());
 switch (cmd)
 {
     case "scene": Scene(args[1]); break;
     case "time": Time(args[1]); break;
+    case "time-native": TimeNative(args[1]); break;
     default:
         Console.Error.WriteLine("usage: LensBlurBench scene|time <dir> [options] (see Program.cs)");
         return 2;
@@ -77,6 +79,61 @@ void Time(string dir)
     times.Sort();
     Console.WriteLine(FormattableString.Invariant($"cpu {img.Width}x{img.Height} largest CoC {p["radius"]}: median {times[times.Count / 2]:F1} ms (min {times[0]:F1}, {repeat} runs, {par.Threads} threads)"));
     if (opt.TryGetValue("out", out var outPath)) Netpbm.Write(outPath, result!);
+}
+
+unsafe void TimeNative(string dir)
+{
+    var p = File.ReadAllLines(Path.Combine(dir, "params.txt")).Select(l => l.Split(' ')).ToDictionary(a => a[0], a => float.Parse(a[1], CultureInfo.InvariantCulture));
+    var img = Netpbm.Read(Path.Combine(dir, "in.ppm"));
+    var depth = Netpbm.Read(Path.Combine(dir, "depth.pgm")).Channels[0];
+    int w = img.Width, h = img.Height;
+    var rgba = new byte[w * h * 4];
+    for (int i = 0; i < w * h; i++)
+    {
+        for (int c = 0; c < 3; c++) rgba[i * 4 + c] = PixelCodec.ToByte(img.Channels[c].Data[i]);
+        rgba[i * 4 + 3] = 255;
+    }
+    var d16 = depth.Data.Select(PixelCodec.ToUShort).ToArray();
+    var output = new byte[rgba.Length];
+    var lib = System.Runtime.InteropServices.NativeLibrary.Load(opt.GetValueOrDefault("library", "artifacts/native/libdepthplugins.so"));
+    T Fn<T>(string name) where T : unmanaged { var a = System.Runtime.InteropServices.NativeLibrary.GetExport(lib, name); return *(T*)&a; }
+    var create = Fn<nint>("dp_context_create");
+    var blur = Fn<nint>("dp_lens_blur");
+    var defaults = Fn<nint>("dp_lens_blur_options_default");
+    nint ctx;
+    if (((delegate* unmanaged<void*, nint*, int>)create)(null, &ctx) != 0) throw new InvalidOperationException("dp_context_create failed");
+    var o = new byte[256];
+    fixed (byte* po = o)
+    {
+        *(uint*)po = 52; // sizeof(dp_lens_blur_options)
+        ((delegate* unmanaged<byte*, int>)defaults)(po);
+        ((float*)po)[1] = p["focus"];     // focus
+        ((float*)po)[5] = p["aperture"];  // aperture
+    }
+    int repeat = Int("repeat", 5);
+    var times = new List<double>();
+    fixed (byte* pi = rgba, po = output, popt = o)
+    fixed (ushort* pd = d16)
+    {
+        // dp_image: struct_size, width, height, format, (pad), int64 stride, data, alpha_mode, transfer = 40 bytes
+        byte* Describe(void* data, int fmt, long stride)
+        {
+            var b = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(40);
+            *(uint*)b = 40; *(int*)(b + 4) = w; *(int*)(b + 8) = h; *(int*)(b + 12) = fmt; *(long*)(b + 16) = stride; *(void**)(b + 24) = data;
+            return b;
+        }
+        var di = Describe(pi, 4, w * 4L); var dd = Describe(pd, 2, w * 2L); var dout = Describe(po, 4, w * 4L);
+        for (int i = 0; i < repeat + 1; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            int st = ((delegate* unmanaged<nint, byte*, byte*, byte*, byte*, void*, nint, int>)blur)(ctx, di, dd, dout, popt, null, 0);
+            sw.Stop();
+            if (st != 0) throw new InvalidOperationException($"dp_lens_blur failed: {st}");
+            if (i > 0) times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+    }
+    times.Sort();
+    Console.WriteLine(FormattableString.Invariant($"native {w}x{h} largest CoC {p["radius"]}: median {times[times.Count / 2]:F1} ms (min {times[0]:F1}, {repeat} runs)"));
 }
 
 // Reads a PNG by asking the gegl CLI to convert it to PPM (the bench has no PNG decoder of its own).

@@ -1,5 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 using Plane = DepthPlugins.Core.Imaging.Plane;
@@ -257,16 +258,14 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     /// <summary>acc = g + (1 − occ)·acc, vectorised.</summary>
     static unsafe void Over(float* g, float* occ, float* acc, int x0, int x1)
     {
-        var one = Vector256<float>.One;
-        for (int x = x0; x < x1; x += 8)
-            Vector256.MultiplyAddEstimate(one - Vector256.Load(occ + x), Vector256.Load(acc + x), Vector256.Load(g + x)).Store(acc + x);
+        for (int x = x0; x < x1; x += Vector<float>.Count)
+            Vector.MultiplyAddEstimate(Vector<float>.One - Vector.Load(occ + x), Vector.Load(acc + x), Vector.Load(g + x)).Store(acc + x);
     }
 
     /// <summary>
     /// Fills the window whose top-left source pixel is (sx0, sy0) with layer k's weighted values (L) and their row prefix
     /// sums (P[i] = Σ L[&lt;i]) for every channel; the last channel is the occupancy. Returns false when the layer has no
-    /// weight anywhere in the window. Vectorised: the weights by comparing layer indices, the prefix sums by an
-    /// in-register scan of eight values at a time.
+    /// weight anywhere in the window. The weights and L are computed a vector at a time.
     /// </summary>
     static unsafe bool BuildWindow(Context c, Workspace ws, int k, int sx0, int sy0, int cols, int rows)
     {
@@ -275,9 +274,9 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         int nSrc = c.Sources.Length;
         bool any = false;
         float* wbuf = ws.Weight;
-        var kLo = Vector256.Create(k);
-        var kUp = Vector256.Create(k - 1);
-        var one = Vector256<float>.One;
+        int vf = Vector<float>.Count, vb = Vector<byte>.Count;
+        var kLo = new Vector<uint>((uint)k);
+        var kUp = new Vector<uint>((uint)(k - 1));
         for (int r = 0; r < rows; r++)
         {
             int sy = sy0 + r;
@@ -288,18 +287,20 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             int ca = Math.Max(0, -sx0), cb = Math.Min(cols, w - sx0);
             byte* lower = c.Lower + rowStart + sx0;
             float* upper = c.Upper + rowStart + sx0;
-            var anyV = Vector256<float>.Zero;
+            var anyV = Vector<float>.Zero;
             int col = ca;
-            for (; col + 8 <= cb; col += 8)
+            for (; col + vb <= cb; col += vb)
             {
-                var lo = Vector256.WidenLower(Vector256.WidenLower(Vector128.Load(lower + col).ToVector256()).AsInt16()).AsInt32();
-                var t = Vector256.Load(upper + col);
-                var wt = Vector256.ConditionalSelect(Vector256.Equals(lo, kLo).AsSingle(), one - t,
-                         Vector256.ConditionalSelect(Vector256.Equals(lo, kUp).AsSingle(), t, Vector256<float>.Zero));
-                wt.Store(wbuf + col);
-                anyV |= wt;
+                // Layer indices widened byte → uint, four float vectors' worth at a time.
+                Vector.Widen(Vector.Load(lower + col), out Vector<ushort> b0, out Vector<ushort> b1);
+                Vector.Widen(b0, out Vector<uint> i0, out Vector<uint> i1);
+                Vector.Widen(b1, out Vector<uint> i2, out Vector<uint> i3);
+                anyV |= LayerWeight(i0, Vector.Load(upper + col), kLo, kUp, wbuf + col);
+                anyV |= LayerWeight(i1, Vector.Load(upper + col + vf), kLo, kUp, wbuf + col + vf);
+                anyV |= LayerWeight(i2, Vector.Load(upper + col + 2 * vf), kLo, kUp, wbuf + col + 2 * vf);
+                anyV |= LayerWeight(i3, Vector.Load(upper + col + 3 * vf), kLo, kUp, wbuf + col + 3 * vf);
             }
-            bool has = anyV != Vector256<float>.Zero;
+            bool has = anyV != Vector<float>.Zero;
             for (; col < cb; col++)
             {
                 int lo = lower[col];
@@ -328,7 +329,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
                     new Span<float>(l, ca).Clear();
                     new Span<float>(l + cb, cols - cb).Clear();
                     int x = ca;
-                    for (; x + 8 <= cb; x += 8) (Vector256.Load(wbuf + x) * Vector256.Load(src + x)).Store(l + x);
+                    for (; x + vf <= cb; x += vf) (Vector.Load(wbuf + x) * Vector.Load(src + x)).Store(l + x);
                     for (; x < cb; x++) l[x] = wbuf[x] * src[x];
                 }
                 PrefixSum(l, ws.PChannel(ch) + (long)r * ws.Stride, cols);
@@ -337,31 +338,33 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         return any;
     }
 
-    /// <summary>p[0] = 0, p[i + 1] = p[i] + l[i] for i &lt; n: eight at a time, log-step scan inside the vector plus a carry.</summary>
+    /// <summary>Stores layer k's weight of a vector of pixels (1 − t where the pixel's lower layer is k, t where it is
+    /// k − 1, else 0) and returns it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe Vector<float> LayerWeight(Vector<uint> lower, Vector<float> t, Vector<uint> k, Vector<uint> kMinus1, float* dst)
+    {
+        var wt = Vector.ConditionalSelect(Vector.Equals(lower, k).As<uint, float>(), Vector<float>.One - t,
+                 Vector.ConditionalSelect(Vector.Equals(lower, kMinus1).As<uint, float>(), t, Vector<float>.Zero));
+        wt.Store(dst);
+        return wt;
+    }
+
+    /// <summary>p[0] = 0, p[i + 1] = p[i] + l[i] for i &lt; n. Four values per step, whose partial sums do not wait on the
+    /// running total, keep the dependency chain to one addition per four values.</summary>
     static unsafe void PrefixSum(float* l, float* p, int n)
     {
-        // Constant shuffles (element i takes element i − s) and masks that zero the elements shifted in.
-        var shift1 = Vector256.Create(0, 0, 1, 2, 3, 4, 5, 6);
-        var shift2 = Vector256.Create(0, 0, 0, 1, 2, 3, 4, 5);
-        var shift4 = Vector256.Create(0, 0, 0, 0, 0, 1, 2, 3);
-        var last = Vector256.Create(7);
-        var keep1 = Vector256.Create(0, -1, -1, -1, -1, -1, -1, -1).AsSingle();
-        var keep2 = Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1).AsSingle();
-        var keep4 = Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1).AsSingle();
-        var carry = Vector256<float>.Zero;
+        float s = 0f;
         p[0] = 0f;
         int i = 0;
-        for (; i + 8 <= n; i += 8)
+        for (; i + 4 <= n; i += 4)
         {
-            var x = Vector256.Load(l + i);
-            x += Vector256.Shuffle(x, shift1) & keep1;
-            x += Vector256.Shuffle(x, shift2) & keep2;
-            x += Vector256.Shuffle(x, shift4) & keep4;
-            x += carry;
-            x.Store(p + i + 1);
-            carry = Vector256.Shuffle(x, last);
+            float a = l[i], b = a + l[i + 1], c = b + l[i + 2], d = c + l[i + 3];
+            p[i + 1] = s + a;
+            p[i + 2] = s + b;
+            p[i + 3] = s + c;
+            s += d;
+            p[i + 4] = s;
         }
-        float s = carry.GetElement(0);
         for (; i < n; i++)
         {
             s += l[i];
@@ -369,20 +372,20 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         }
     }
 
-    /// <summary>Output pixels per gather step: eight 8-wide vectors, so each tap's coefficient and offset are loaded once
-    /// for 64 pixels.</summary>
-    const int Step = 64;
+    /// <summary>Output pixels per gather step: eight vectors, so each tap's coefficient and offset are loaded once for
+    /// 64 pixels (32 where vectors hold four floats). Divides <see cref="TileW"/>.</summary>
+    static int Step => 8 * Vector<float>.Count;
 
     /// <summary>One gather step: <see cref="Step"/> output pixels of row oy from column ox, one channel: Σ over kernel
     /// rows of the prefix-difference taps and the single-pixel taps.</summary>
     static unsafe void Gather(Workspace ws, int ch, BokehKernel kernel, int oy, int ox, float* dst)
     {
-        int e = kernel.Extent;
+        int e = kernel.Extent, v = Vector<float>.Count;
         long stride = ws.Stride;
         float* lBase = ws.LChannel(ch) + e + oy * stride + ox;
         float* pBase = ws.PChannel(ch) + e + oy * stride + ox;
         bool* rowHas = ws.RowHas + oy;
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         fixed (int* lStart = kernel.LStart, pStart = kernel.PStart, lDx = kernel.LDx, pHi = kernel.PHi, pLo = kernel.PLo)
         fixed (float* lCoef = kernel.LCoef, pCoef = kernel.PCoef)
             for (int j = 0; j <= 2 * e; j++)
@@ -391,33 +394,33 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
                 float* lr = lBase + j * stride;
                 for (int t = lStart[j], tEnd = lStart[j + 1]; t < tEnd; t++)
                 {
-                    var cf = Vector256.Create(lCoef[t]);
+                    var cf = new Vector<float>(lCoef[t]);
                     float* q = lr + lDx[t];
-                    a0 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q), a0);
-                    a1 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 8), a1);
-                    a2 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 16), a2);
-                    a3 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 24), a3);
-                    a4 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 32), a4);
-                    a5 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 40), a5);
-                    a6 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 48), a6);
-                    a7 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(q + 56), a7);
+                    a0 = Vector.MultiplyAddEstimate(cf, Vector.Load(q), a0);
+                    a1 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + v), a1);
+                    a2 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 2 * v), a2);
+                    a3 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 3 * v), a3);
+                    a4 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 4 * v), a4);
+                    a5 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 5 * v), a5);
+                    a6 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 6 * v), a6);
+                    a7 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 7 * v), a7);
                 }
                 float* pr = pBase + j * stride;
                 for (int t = pStart[j], tEnd = pStart[j + 1]; t < tEnd; t++)
                 {
-                    var cf = Vector256.Create(pCoef[t]);
+                    var cf = new Vector<float>(pCoef[t]);
                     float* hi = pr + pHi[t], lo = pr + pLo[t];
-                    a0 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi) - Vector256.Load(lo), a0);
-                    a1 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 8) - Vector256.Load(lo + 8), a1);
-                    a2 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 16) - Vector256.Load(lo + 16), a2);
-                    a3 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 24) - Vector256.Load(lo + 24), a3);
-                    a4 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 32) - Vector256.Load(lo + 32), a4);
-                    a5 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 40) - Vector256.Load(lo + 40), a5);
-                    a6 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 48) - Vector256.Load(lo + 48), a6);
-                    a7 = Vector256.MultiplyAddEstimate(cf, Vector256.Load(hi + 56) - Vector256.Load(lo + 56), a7);
+                    a0 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi) - Vector.Load(lo), a0);
+                    a1 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + v) - Vector.Load(lo + v), a1);
+                    a2 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 2 * v) - Vector.Load(lo + 2 * v), a2);
+                    a3 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 3 * v) - Vector.Load(lo + 3 * v), a3);
+                    a4 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 4 * v) - Vector.Load(lo + 4 * v), a4);
+                    a5 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 5 * v) - Vector.Load(lo + 5 * v), a5);
+                    a6 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 6 * v) - Vector.Load(lo + 6 * v), a6);
+                    a7 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 7 * v) - Vector.Load(lo + 7 * v), a7);
                 }
             }
-        a0.Store(dst); a1.Store(dst + 8); a2.Store(dst + 16); a3.Store(dst + 24);
-        a4.Store(dst + 32); a5.Store(dst + 40); a6.Store(dst + 48); a7.Store(dst + 56);
+        a0.Store(dst); a1.Store(dst + v); a2.Store(dst + 2 * v); a3.Store(dst + 3 * v);
+        a4.Store(dst + 4 * v); a5.Store(dst + 5 * v); a6.Store(dst + 6 * v); a7.Store(dst + 7 * v);
     }
 }
