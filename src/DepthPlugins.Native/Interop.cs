@@ -43,6 +43,20 @@ struct DpRefineOptions
 }
 
 [StructLayout(LayoutKind.Sequential)]
+struct DpDepthOptions
+{
+    public uint StructSize;
+    public int Refine;
+    public int RefineRadius;
+    public int InputSize;
+    public int NearIsWhite;
+    public float ClipLow;
+    public float ClipHigh;
+    public int Provider;
+    public int DeviceId;
+}
+
+[StructLayout(LayoutKind.Sequential)]
 struct DpLensBlurOptions
 {
     public uint StructSize;

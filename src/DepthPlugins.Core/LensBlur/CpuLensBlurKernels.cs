@@ -259,7 +259,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     static unsafe void Over(float* g, float* occ, float* acc, int x0, int x1)
     {
         for (int x = x0; x < x1; x += Vector<float>.Count)
-            Vector.MultiplyAddEstimate(Vector<float>.One - Vector.Load(occ + x), Vector.Load(acc + x), Vector.Load(g + x)).Store(acc + x);
+            (Vector.Load(g + x) + (Vector<float>.One - Vector.Load(occ + x)) * Vector.Load(acc + x)).Store(acc + x);
     }
 
     /// <summary>
@@ -377,7 +377,8 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     static int Step => 8 * Vector<float>.Count;
 
     /// <summary>One gather step: <see cref="Step"/> output pixels of row oy from column ox, one channel: Σ over kernel
-    /// rows of the prefix-difference taps and the single-pixel taps.</summary>
+    /// rows of the prefix-difference taps and the single-pixel taps. Multiply and add stay separate (no fused
+    /// multiply-add), so every vector width and instruction set gives bit-identical results.</summary>
     static unsafe void Gather(Workspace ws, int ch, BokehKernel kernel, int oy, int ox, float* dst)
     {
         int e = kernel.Extent, v = Vector<float>.Count;
@@ -396,28 +397,28 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
                 {
                     var cf = new Vector<float>(lCoef[t]);
                     float* q = lr + lDx[t];
-                    a0 = Vector.MultiplyAddEstimate(cf, Vector.Load(q), a0);
-                    a1 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + v), a1);
-                    a2 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 2 * v), a2);
-                    a3 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 3 * v), a3);
-                    a4 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 4 * v), a4);
-                    a5 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 5 * v), a5);
-                    a6 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 6 * v), a6);
-                    a7 = Vector.MultiplyAddEstimate(cf, Vector.Load(q + 7 * v), a7);
+                    a0 += cf * Vector.Load(q);
+                    a1 += cf * Vector.Load(q + v);
+                    a2 += cf * Vector.Load(q + 2 * v);
+                    a3 += cf * Vector.Load(q + 3 * v);
+                    a4 += cf * Vector.Load(q + 4 * v);
+                    a5 += cf * Vector.Load(q + 5 * v);
+                    a6 += cf * Vector.Load(q + 6 * v);
+                    a7 += cf * Vector.Load(q + 7 * v);
                 }
                 float* pr = pBase + j * stride;
                 for (int t = pStart[j], tEnd = pStart[j + 1]; t < tEnd; t++)
                 {
                     var cf = new Vector<float>(pCoef[t]);
                     float* hi = pr + pHi[t], lo = pr + pLo[t];
-                    a0 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi) - Vector.Load(lo), a0);
-                    a1 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + v) - Vector.Load(lo + v), a1);
-                    a2 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 2 * v) - Vector.Load(lo + 2 * v), a2);
-                    a3 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 3 * v) - Vector.Load(lo + 3 * v), a3);
-                    a4 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 4 * v) - Vector.Load(lo + 4 * v), a4);
-                    a5 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 5 * v) - Vector.Load(lo + 5 * v), a5);
-                    a6 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 6 * v) - Vector.Load(lo + 6 * v), a6);
-                    a7 = Vector.MultiplyAddEstimate(cf, Vector.Load(hi + 7 * v) - Vector.Load(lo + 7 * v), a7);
+                    a0 += cf * (Vector.Load(hi) - Vector.Load(lo));
+                    a1 += cf * (Vector.Load(hi + v) - Vector.Load(lo + v));
+                    a2 += cf * (Vector.Load(hi + 2 * v) - Vector.Load(lo + 2 * v));
+                    a3 += cf * (Vector.Load(hi + 3 * v) - Vector.Load(lo + 3 * v));
+                    a4 += cf * (Vector.Load(hi + 4 * v) - Vector.Load(lo + 4 * v));
+                    a5 += cf * (Vector.Load(hi + 5 * v) - Vector.Load(lo + 5 * v));
+                    a6 += cf * (Vector.Load(hi + 6 * v) - Vector.Load(lo + 6 * v));
+                    a7 += cf * (Vector.Load(hi + 7 * v) - Vector.Load(lo + 7 * v));
                 }
             }
         a0.Store(dst); a1.Store(dst + v); a2.Store(dst + 2 * v); a3.Store(dst + 3 * v);
