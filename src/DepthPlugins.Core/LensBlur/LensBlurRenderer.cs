@@ -21,21 +21,29 @@ public static class LensBlurRenderer
 {
     public static Image Render(ILensBlurKernels kernels, Image image, Plane depth, LensBlurOptions options, Progress progress, Parallelism par)
     {
+        var scene = PrepareScene(image, depth, options, progress.Stage(0f, 0.15f), par);
+        var composite = kernels.Composite(scene, progress.Stage(0.15f, 0.97f));
+        var result = Finish(image, composite, par);
+        progress.Report(1f);
+        return result;
+    }
+
+    /// <summary>Steps 1–3: validates, brings the depth to full size, and builds what a backend composites. Public so that
+    /// benchmarks can time a backend's <see cref="ILensBlurKernels.Composite"/> alone.</summary>
+    public static LensBlurScene PrepareScene(Image image, Plane depth, LensBlurOptions options, Progress progress, Parallelism par)
+    {
         int w = image.Width, h = image.Height;
         options.Validate(w, h);
         if (depth.Width > w || depth.Height > h)
             throw DpException.Invalid($"depth {depth.Width}x{depth.Height} is larger than the image {w}x{h}");
         progress.Report(0f);
-        var full = FullResolutionDepth(image, depth, progress.Stage(0f, 0.1f), par);
+        var full = FullResolutionDepth(image, depth, progress.Stage(0f, 0.7f), par);
         float focus = options.FocusFromPoint ? FocusAt(full, options.FocusX, options.FocusY) : options.Focus;
         var coc = CircleOfConfusion(full, focus, options, par);
         var plan = LayerPlan.Build(coc, par);
         var scene = Prepare(image, coc, plan, options, par);
-        progress.Report(0.15f);
-        var composite = kernels.Composite(scene, progress.Stage(0.15f, 0.97f));
-        var result = Finish(image, composite, par);
         progress.Report(1f);
-        return result;
+        return scene;
     }
 
     /// <summary>The depth at the image's size: as given, or guided-upsampled with the image as guide.</summary>
