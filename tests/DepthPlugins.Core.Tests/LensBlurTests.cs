@@ -289,6 +289,35 @@ public class LensBlurTests
         if (img.Alpha != null) Assert.That(MaxDiff(res.Alpha!, refA), Is.LessThan(2e-3));
     }
 
+    [Test]
+    public void TilesHiddenBehindAnOpaqueLayerMatchTheReference()
+    {
+        // Large enough that whole tiles (128×64 plus the kernel extent) lie inside one constant-depth region: the renderer
+        // then skips the occupancy gather of that layer and every layer behind it. A blurred near rectangle (r = 3.6)
+        // over a far background (r = 5.4) and a sharp one over the same background must still match the reference.
+        int w = 420, h = 260;
+        var img = Texture(w, h, 21);
+        var depth = Plane.Filled(w, h, 0.2f);
+        for (int y = 20; y < 240; y++) for (int x = 30; x < 380; x++) depth[x, y] = 0.8f;
+        foreach (float focus in new[] { 0.5f, 0.8f })
+        {
+            var o = new LensBlurOptions { Focus = focus, Aperture = 12 };
+            var res = Render(img, depth, o);
+            var (refC, _) = Reference(img, depth, focus, 12);
+            for (int c = 0; c < 3; c++)
+            {
+                double d = MaxDiff(res.Channels[c], refC[c]);
+                TestContext.Out.WriteLine($"focus {focus} channel {c}: max diff {d:E2}");
+                Assert.That(d, Is.LessThan(2e-3));
+            }
+            var k = LensBlurReference.Kernel(Math.Abs(12f * (0.8f - focus)), 0, 0);
+            var conv = LensBlurReference.Convolve(TestData.ToArray(img.Channels[1]), k);
+            double inner = MaxDiff(res.Channels[1], conv, (x, y) => x >= 50 && x < 360 && y >= 40 && y < 220);
+            TestContext.Out.WriteLine($"focus {focus}: inside the rectangle vs plain convolution {inner:E2}");
+            Assert.That(inner, Is.LessThan(5e-4));
+        }
+    }
+
     // ---------------------------------------------------------------- highlights and bokeh shape
 
     static Image Point(int w, int h, float value, int px, int py)

@@ -37,7 +37,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         if (plan.Width != w || plan.Height != h) throw new DpException(DpStatus.Internal, "layer plan and image differ in size");
         var kernels = new BokehKernel[plan.Count];
         Parallel.For(0, plan.Count, par.Options, k => kernels[k] = new BokehKernel(plan.Radius(k), scene.Shape));
-        var presence = Presence(plan);
+        var (presence, pure) = Presence(plan);
         int maxExtent = kernels.Max(k => k.Extent);
 
         // Source channels: premultiplied colour, then alpha (if any); occupancy is the layer weight itself.
@@ -48,7 +48,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         var untouched = new bool[(long)w * h];
 
         int tilesX = (w + TileW - 1) / TileW, tilesY = (h + TileH - 1) / TileH;
-        using var ctx = new Context(plan, kernels, presence, sources, outs, untouched, (w + Cell - 1) / Cell);
+        using var ctx = new Context(plan, kernels, presence, pure, sources, outs, untouched, (w + Cell - 1) / Cell);
         Bands.Run(tilesY, (t0, t1) =>
         {
             using var ws = new Workspace(sources.Length + 1, maxExtent);
@@ -64,8 +64,9 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     {
         readonly List<GCHandle> _pins = [];
 
-        public Context(LayerPlan plan, BokehKernel[] kernels, ulong[] presence, Plane[] sources, Plane[] outs, bool[] untouched, int cellsX)
+        public Context(LayerPlan plan, BokehKernel[] kernels, ulong[] presence, byte[] pure, Plane[] sources, Plane[] outs, bool[] untouched, int cellsX)
         {
+            Pure = pure;
             Plan = plan;
             Kernels = kernels;
             Presence = presence;
@@ -89,6 +90,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         public LayerPlan Plan { get; }
         public BokehKernel[] Kernels { get; }
         public ulong[] Presence { get; }
+        public byte[] Pure { get; }
         public Plane[] Sources { get; }
         public Plane[] Outs { get; }
         public bool[] Untouched { get; }
@@ -105,25 +107,43 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     }
 
     /// <summary>Per 16×16 cell, a bit per layer that has any weight there.</summary>
-    ulong[] Presence(LayerPlan plan)
+    /// <summary>Also, per cell, the layer that holds every pixel of the cell with weight 1, or <see cref="Mixed"/>.</summary>
+    (ulong[] Bits, byte[] Pure) Presence(LayerPlan plan)
     {
         int w = plan.Width, h = plan.Height;
         int cx = (w + Cell - 1) / Cell, cy = (h + Cell - 1) / Cell;
         var bits = new ulong[(long)cx * cy * MaskWords];
+        var pure = new byte[(long)cx * cy];
         Parallel.For(0, cy, par.Options, j =>
         {
+            for (int c = 0; c < cx; c++) pure[(long)j * cx + c] = plan.Lower[(long)j * Cell * w + c * Cell];
             for (int y = j * Cell; y < Math.Min(h, (j + 1) * Cell); y++)
                 for (int x = 0; x < w; x++)
                 {
                     long i = (long)y * w + x;
-                    long cell = ((long)j * cx + x / Cell) * MaskWords;
+                    long cell = (long)j * cx + x / Cell;
                     int k = plan.Lower[i];
                     float t = plan.UpperWeight[i];
-                    if (t < 1f) bits[cell + (k >> 6)] |= 1UL << (k & 63);
-                    if (t > 0f) bits[cell + ((k + 1) >> 6)] |= 1UL << ((k + 1) & 63);
+                    if (t < 1f) bits[cell * MaskWords + (k >> 6)] |= 1UL << (k & 63);
+                    if (t > 0f) bits[cell * MaskWords + ((k + 1) >> 6)] |= 1UL << ((k + 1) & 63);
+                    if (t != 0f || k != pure[cell]) pure[cell] = Mixed;
                 }
         });
-        return bits;
+        return (bits, pure);
+    }
+
+    const byte Mixed = 255; // LayerPlan.MaxLayers < 255, so no layer has this index
+
+    /// <summary>Whether layer k holds every pixel of the source rectangle [x0, x1] × [y0, y1] with weight 1 (checked by
+    /// whole cells, so possibly a false "no") and the rectangle lies inside the image. Then the layer's occupancy over
+    /// the tile is exactly 1: it hides every layer behind it.</summary>
+    static bool Opaque(Context c, int k, int x0, int x1, int y0, int y1)
+    {
+        if (x0 < 0 || y0 < 0 || x1 >= c.Plan.Width || y1 >= c.Plan.Height) return false;
+        for (int cy = y0 / Cell; cy <= y1 / Cell; cy++)
+            for (int cx = x0 / Cell; cx <= x1 / Cell; cx++)
+                if (c.Pure[(long)cy * c.CellsX + cx] != k) return false;
+        return true;
     }
 
     static bool Present(Context c, int k, int x0, int x1, int y0, int y1)
@@ -190,7 +210,15 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         new Span<float>(ws.T, TileW * TileH).Clear();
         new Span<float>(ws.Near, TileW * TileH).Clear();
 
-        for (int k = 0; k < plan.Count; k++)
+        // The nearest layer that covers the whole tile's window with weight 1 hides everything behind it: start there.
+        int first = 0;
+        bool opaqueFirst = false;
+        for (int k = plan.Count - 1; k >= 0 && !opaqueFirst; k--)
+        {
+            int e = c.Kernels[k].Extent;
+            if (Opaque(c, k, x0 - e, x0 + tw - 1 + e, y0 - e, y0 + th - 1 + e)) (first, opaqueFirst) = (k, true);
+        }
+        for (int k = first; k < plan.Count; k++)
         {
             var kernel = c.Kernels[k];
             int e = kernel.Extent;
@@ -213,13 +241,16 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             }
             // Channel by channel, column step by column step, row after row: consecutive rows share all but one kernel
             // row of window data, which then stays in the L1 cache.
-            for (int ch = 0; ch < ws.Channels; ch++)
+            // An opaque first layer has occupancy exactly 1 (its kernel sums to 1 over weights that are all 1): not gathered.
+            bool opaque = opaqueFirst && k == first;
+            float* occAll = ws.Gathered + (long)(ws.Channels - 1) * TileH * TileW;
+            if (opaque) new Span<float>(occAll, TileW * TileH).Fill(1f);
+            for (int ch = 0; ch < (opaque ? nOut : ws.Channels); ch++)
                 for (int ox = 0; ox < twPad; ox += Step)
                     for (int oy = 0; oy < th; oy++)
                         if (ox >= span0[oy] && ox < span1[oy])
                             Gather(ws, ch, kernel, oy, ox, ws.Gathered + ((long)ch * TileH + oy) * TileW + ox);
             bool nearer = k > plan.Center;
-            float* occAll = ws.Gathered + (long)(ws.Channels - 1) * TileH * TileW;
             for (int oy = 0; oy < th; oy++)
             {
                 int xa = span0[oy], xb = span1[oy];
