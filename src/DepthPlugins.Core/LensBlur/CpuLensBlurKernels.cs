@@ -49,12 +49,16 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
 
         int tilesX = (w + TileW - 1) / TileW, tilesY = (h + TileH - 1) / TileH;
         using var ctx = new Context(plan, kernels, presence, pure, sources, outs, untouched, (w + Cell - 1) / Cell);
-        Bands.Run(tilesY, (t0, t1) =>
+        // Bands of consecutive tiles (row-major), not of tile rows: tiles differ in cost by the layers they hold, and
+        // mixing tiles of several rows in a band evens out the parallel waves.
+        Bands.Run(tilesX * tilesY, (t0, t1) =>
         {
             using var ws = new Workspace(sources.Length + 1, maxExtent);
-            for (int ty = t0; ty < t1; ty++)
-                for (int tx = 0; tx < tilesX; tx++)
-                    RenderTile(ctx, ws, tx * TileW, ty * TileH, Math.Min(TileW, w - tx * TileW), Math.Min(TileH, h - ty * TileH));
+            for (int t = t0; t < t1; t++)
+            {
+                int tx = t % tilesX, ty = t / tilesX;
+                RenderTile(ctx, ws, tx * TileW, ty * TileH, Math.Min(TileW, w - tx * TileW), Math.Min(TileH, h - ty * TileH));
+            }
         }, progress, par, minRowsPerBand: 1);
         return new LensBlurComposite(outColour, outAlpha, untouched);
     }
