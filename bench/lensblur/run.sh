@@ -18,7 +18,7 @@ source="${2:-synthetic}"
 cd "$root"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "gegl: $(gegl --version 2>/dev/null | head -1 || echo '?')"
+echo "gegl: $(dpkg-query -W -f='${Version}' gegl 2>/dev/null || echo unknown)"
 dotnet build bench/lensblur -c Release -v quiet -nologo >/dev/null
 dotnet publish src/DepthPlugins.Native -c Release -r linux-x64 -o artifacts/native -v quiet -nologo >/dev/null
 dotnet publish src/DepthPlugins.Cli -c Release -r linux-x64 -o artifacts/cli -v quiet -nologo >/dev/null
