@@ -29,29 +29,34 @@ $bench scene "$work" --source "$source" --width 1920 --height 1080 --radius 20
 focus=$(awk '/^focus/{print $2}' "$work/params.txt")
 aperture=$(awk '/^aperture/{print $2}' "$work/params.txt")
 
-# Median wall time in ms of a command run $runs times (after one warm-up run).
+# "wall cpu" medians in ms of a command run $runs times (after one warm-up run); cpu = user + system time of the
+# process, which a busy shared machine inflates less than the wall time.
 median() {
     "$@" >/dev/null 2>&1
+    : >"$work/times.txt"
     for _ in $(seq "$runs"); do
-        s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
-        echo $(( (e - s) / 1000000 ))
-    done | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'
+        /usr/bin/time -f "%e %U %S" -o "$work/time.txt" "$@" >/dev/null 2>&1
+        awk '{printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000}' "$work/time.txt" >>"$work/times.txt"
+    done
+    mid() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+    echo "$(cut -d' ' -f1 "$work/times.txt" | mid) $(cut -d' ' -f2 "$work/times.txt" | mid)"
 }
 
-gegl_ms=$(median gegl "$work/in.png" -o "$work/gegl.png" -- gegl:lens-blur radius=20 aux=[ gegl:load path="$work/mask.png" ])
-gegl_io_ms=$(median gegl "$work/in.png" -o "$work/gegl_io.png" -- gegl:multiply aux=[ gegl:load path="$work/mask.png" ])
-cli_ms=$(median artifacts/cli/depthplugins lens-blur "$work/in.png" --depth "$work/depth.png" -o "$work/ours.png" --focus "$focus" --aperture "$aperture" --quiet)
+read -r gegl_ms gegl_cpu < <(median gegl "$work/in.png" -o "$work/gegl.png" -- gegl:lens-blur radius=20 aux=[ gegl:load path="$work/mask.png" ])
+read -r gegl_io_ms gegl_io_cpu < <(median gegl "$work/in.png" -o "$work/gegl_io.png" -- gegl:multiply aux=[ gegl:load path="$work/mask.png" ])
+read -r cli_ms cli_cpu < <(median artifacts/cli/depthplugins lens-blur "$work/in.png" --depth "$work/depth.png" -o "$work/ours.png" --focus "$focus" --aperture "$aperture" --quiet)
 library_line=$($bench time-native "$work" --library artifacts/native/libdepthplugins.so --repeat "$runs")
 jit_line=$($bench time "$work" --repeat "$runs")
 library_ms=$(echo "$library_line" | sed -E 's/.*median ([0-9.]+) ms.*/\1/')
 
-echo "gegl      ${gegl_ms} ms"
-echo "gegl-io   ${gegl_io_ms} ms"
-echo "cli       ${cli_ms} ms"
+echo "gegl      wall ${gegl_ms} ms, cpu ${gegl_cpu} ms"
+echo "gegl-io   wall ${gegl_io_ms} ms, cpu ${gegl_io_cpu} ms"
+echo "cli       wall ${cli_ms} ms, cpu ${cli_cpu} ms"
 echo "library   ${library_line}"
 echo "jit       ${jit_line}"
-awk -v g="$gegl_ms" -v io="$gegl_io_ms" -v c="$cli_ms" -v l="$library_ms" 'BEGIN {
-    printf "ratio whole tool (gegl / cli):            %.1fx\n", g / c
-    printf "ratio blur only ((gegl - gegl-io) / library): %.1fx\n", (g - io) / l
+awk -v g="$gegl_ms" -v io="$gegl_io_ms" -v c="$cli_ms" -v l="$library_ms" -v gc="$gegl_cpu" -v cc="$cli_cpu" 'BEGIN {
+    printf "ratio whole tool, wall (gegl / cli):           %.1fx\n", g / c
+    printf "ratio whole tool, cpu time (gegl / cli):       %.1fx\n", gc / cc
+    printf "ratio blur only, wall ((gegl - gegl-io) / library): %.1fx\n", (g - io) / l
 }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
