@@ -109,6 +109,20 @@ public sealed class BokehKernel
         LDx = [.. ldx]; LCoef = [.. lc];
     }
 
+    /// <summary>For other backends: the gather taps of kernel row <paramref name="row"/> (0 .. 2·Extent; it reads source row
+    /// y + row − Extent): the run of fully covered pixels [x + RunLo, x + RunHi) with its per-pixel weight (empty when
+    /// RunLo == RunHi), and the single-pixel taps [TapStart, TapEnd) of <see cref="GatherTap"/>. Summed in this order
+    /// (single taps, then the run) as the CPU does.</summary>
+    public (int RunLo, int RunHi, float RunWeight, int TapStart, int TapEnd) GatherRow(int row)
+    {
+        bool run = PStart[row + 1] > PStart[row];
+        int p = PStart[row];
+        return (run ? PLo[p] : 0, run ? PHi[p] : 0, run ? PCoef[p] : 0f, LStart[row], LStart[row + 1]);
+    }
+
+    /// <summary>Single-pixel tap t: source column offset and weight.</summary>
+    public (int Dx, float Weight) GatherTap(int t) => (LDx[t], LCoef[t]);
+
     /// <summary>Memory reads per output pixel and channel.</summary>
     public int TapCount => 2 * PHi.Length + LDx.Length;
 

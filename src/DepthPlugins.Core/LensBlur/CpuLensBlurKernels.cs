@@ -26,7 +26,7 @@ namespace DepthPlugins.Core.LensBlur;
 /// </summary>
 public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
 {
-    const int TileW = 128, TileH = 64, Cell = 16, MaskWords = 4; // 4 × 64 bits ≥ LayerPlan.MaxLayers
+    const int TileW = 128, TileH = 64;
 
     public string Name => "cpu";
 
@@ -37,7 +37,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         if (plan.Width != w || plan.Height != h) throw new DpException(DpStatus.Internal, "layer plan and image differ in size");
         var kernels = new BokehKernel[plan.Count];
         Parallel.For(0, plan.Count, par.Options, k => kernels[k] = new BokehKernel(plan.Radius(k), scene.Shape));
-        var (presence, pure) = Presence(plan);
+        var presence = LayerPresence.Build(plan, par);
         int maxExtent = kernels.Max(k => k.Extent);
 
         // Source channels: premultiplied colour, then alpha (if any); occupancy is the layer weight itself.
@@ -48,7 +48,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         var untouched = new bool[(long)w * h];
 
         int tilesX = (w + TileW - 1) / TileW, tilesY = (h + TileH - 1) / TileH;
-        using var ctx = new Context(plan, kernels, presence, pure, sources, outs, untouched, (w + Cell - 1) / Cell);
+        using var ctx = new Context(plan, kernels, presence, sources, outs, untouched);
         // Bands of consecutive tiles (row-major), not of tile rows: tiles differ in cost by the layers they hold, and
         // mixing tiles of several rows in a band evens out the parallel waves.
         Bands.Run(tilesX * tilesY, (t0, t1) =>
@@ -68,16 +68,14 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     {
         readonly List<GCHandle> _pins = [];
 
-        public Context(LayerPlan plan, BokehKernel[] kernels, ulong[] presence, byte[] pure, Plane[] sources, Plane[] outs, bool[] untouched, int cellsX)
+        public Context(LayerPlan plan, BokehKernel[] kernels, LayerPresence presence, Plane[] sources, Plane[] outs, bool[] untouched)
         {
-            Pure = pure;
             Plan = plan;
             Kernels = kernels;
             Presence = presence;
             Sources = sources;
             Outs = outs;
             Untouched = untouched;
-            CellsX = cellsX;
             Lower = (byte*)Pin(plan.Lower);
             Upper = (float*)Pin(plan.UpperWeight);
             Source = new nint[sources.Length];
@@ -93,12 +91,10 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
 
         public LayerPlan Plan { get; }
         public BokehKernel[] Kernels { get; }
-        public ulong[] Presence { get; }
-        public byte[] Pure { get; }
+        public LayerPresence Presence { get; }
         public Plane[] Sources { get; }
         public Plane[] Outs { get; }
         public bool[] Untouched { get; }
-        public int CellsX { get; }
         public byte* Lower { get; }
         public float* Upper { get; }
         /// <summary>Pinned addresses of the source planes.</summary>
@@ -108,58 +104,6 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         {
             foreach (var h in _pins) h.Free();
         }
-    }
-
-    /// <summary>Per 16×16 cell, a bit per layer that has any weight there.</summary>
-    /// <summary>Also, per cell, the layer that holds every pixel of the cell with weight 1, or <see cref="Mixed"/>.</summary>
-    (ulong[] Bits, byte[] Pure) Presence(LayerPlan plan)
-    {
-        int w = plan.Width, h = plan.Height;
-        int cx = (w + Cell - 1) / Cell, cy = (h + Cell - 1) / Cell;
-        var bits = new ulong[(long)cx * cy * MaskWords];
-        var pure = new byte[(long)cx * cy];
-        Parallel.For(0, cy, par.Options, j =>
-        {
-            for (int c = 0; c < cx; c++) pure[(long)j * cx + c] = plan.Lower[(long)j * Cell * w + c * Cell];
-            for (int y = j * Cell; y < Math.Min(h, (j + 1) * Cell); y++)
-                for (int x = 0; x < w; x++)
-                {
-                    long i = (long)y * w + x;
-                    long cell = (long)j * cx + x / Cell;
-                    int k = plan.Lower[i];
-                    float t = plan.UpperWeight[i];
-                    if (t < 1f) bits[cell * MaskWords + (k >> 6)] |= 1UL << (k & 63);
-                    if (t > 0f) bits[cell * MaskWords + ((k + 1) >> 6)] |= 1UL << ((k + 1) & 63);
-                    if (t != 0f || k != pure[cell]) pure[cell] = Mixed;
-                }
-        });
-        return (bits, pure);
-    }
-
-    const byte Mixed = 255; // LayerPlan.MaxLayers < 255, so no layer has this index
-
-    /// <summary>Whether layer k holds every pixel of the source rectangle [x0, x1] × [y0, y1] with weight 1 (checked by
-    /// whole cells, so possibly a false "no") and the rectangle lies inside the image. Then the layer's occupancy over
-    /// the tile is exactly 1: it hides every layer behind it.</summary>
-    static bool Opaque(Context c, int k, int x0, int x1, int y0, int y1)
-    {
-        if (x0 < 0 || y0 < 0 || x1 >= c.Plan.Width || y1 >= c.Plan.Height) return false;
-        for (int cy = y0 / Cell; cy <= y1 / Cell; cy++)
-            for (int cx = x0 / Cell; cx <= x1 / Cell; cx++)
-                if (c.Pure[(long)cy * c.CellsX + cx] != k) return false;
-        return true;
-    }
-
-    static bool Present(Context c, int k, int x0, int x1, int y0, int y1)
-    {
-        int cx0 = Math.Max(0, x0) / Cell, cx1 = Math.Min(c.Plan.Width - 1, x1) / Cell;
-        int cy0 = Math.Max(0, y0) / Cell, cy1 = Math.Min(c.Plan.Height - 1, y1) / Cell;
-        ulong bit = 1UL << (k & 63);
-        int word = k >> 6;
-        for (int cy = cy0; cy <= cy1; cy++)
-            for (int cx = cx0; cx <= cx1; cx++)
-                if ((c.Presence[((long)cy * c.CellsX + cx) * MaskWords + word] & bit) != 0) return true;
-        return false;
     }
 
     /// <summary>Thread-local buffers: a window of L (layer-weighted values) and P (row prefix sums) per channel, the
@@ -220,13 +164,13 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         for (int k = plan.Count - 1; k >= 0 && !opaqueFirst; k--)
         {
             int e = c.Kernels[k].Extent;
-            if (Opaque(c, k, x0 - e, x0 + tw - 1 + e, y0 - e, y0 + th - 1 + e)) (first, opaqueFirst) = (k, true);
+            if (c.Presence.Opaque(k, x0 - e, x0 + tw - 1 + e, y0 - e, y0 + th - 1 + e)) (first, opaqueFirst) = (k, true);
         }
         for (int k = first; k < plan.Count; k++)
         {
             var kernel = c.Kernels[k];
             int e = kernel.Extent;
-            if (!Present(c, k, x0 - e, x0 + tw - 1 + e, y0 - e, y0 + th - 1 + e)) continue;
+            if (!c.Presence.Any(k, x0 - e, x0 + tw - 1 + e, y0 - e, y0 + th - 1 + e)) continue;
             if (!BuildWindow(c, ws, k, x0 - e, y0 - e, twPad + 2 * e, th + 2 * e)) continue;
             // Per output row, the columns this layer can reach from the window rows under the kernel: [min − 2e, max],
             // in whole gather steps; rows it cannot reach keep acc and T as they are.
