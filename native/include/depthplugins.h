@@ -318,6 +318,9 @@ DP_API dp_status dp_lens_blur_options_default(dp_lens_blur_options *options);
  *  smaller than image (any scale factor; then it is upsampled with the guided filter, the image as guide) but not larger;
  *  non-finite depth counts as in focus. out: image's size, any format (a grey out receives luminance); it may alias
  *  image (in-place). options may be NULL (defaults); progress may be NULL. The caller keeps ownership of every pointer.
+ *  On the Vulkan backend the whole image is processed at once and must fit the context's device memory budget (about
+ *  110 bytes per pixel: 3840x2160 needs about 0.9 GB); a larger one fails with DP_ERROR_OUT_OF_MEMORY, or runs on the
+ *  CPU when the context has fallback_to_cpu set. CPU and Vulkan results agree to about 1e-6 (linear light).
  *  Errors: DP_ERROR_INVALID_ARGUMENT (NULL or invalid image descriptors, out not of image's size, depth larger than
  *  image, bad enum values, NaN/infinite or out-of-range options, focus point outside the image), DP_ERROR_CANCELLED,
  *  DP_ERROR_OUT_OF_MEMORY, DP_ERROR_DEVICE. On any error out is left untouched. */

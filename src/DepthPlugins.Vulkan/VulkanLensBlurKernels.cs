@@ -248,25 +248,30 @@ sealed unsafe class LensBlurJob
         Begin();
         job.Dispatch("lensblur_clear", [acc], new Push(pb).Int(_w).Int(_h).Bytes, (uint)_w, (uint)_h);
         job.ComputeBarrier();
+        // A dispatch covers at most 65 535 workgroups (the least every device allows): longer lists go in parts.
+        const int MaxGroups = 65535;
         for (int li = 0; li < layers.Count; li++)
         {
             var L = layers[li];
-            if (dispatches + 2 > DispatchesPerSubmit)
+            int parts = (L.BlockCount + MaxGroups - 1) / MaxGroups + (L.TileCount + MaxGroups - 1) / MaxGroups;
+            if (dispatches + parts > DispatchesPerSubmit)
             {
                 End();
                 progress.Report(0.05f + 0.9f * li / layers.Count);
                 Begin();
             }
-            job.Dispatch("lensblur_prefix", [colour, alpha, lower, upper, lp, lpa, tab],
-                new Push(pb).Int(_w).Int(_h).Int(_wp).Int(_nseg).Int(L.K).Int(_nc).Int(hasAlpha).Int(L.BlockOffset).Bytes,
-                (uint)(L.BlockCount * _seg), 1, [(uint)_th, (uint)_seg], (uint)_seg, 1);
+            for (int part = 0; part < L.BlockCount; part += MaxGroups)
+                job.Dispatch("lensblur_prefix", [colour, alpha, lower, upper, lp, lpa, tab],
+                    new Push(pb).Int(_w).Int(_h).Int(_wp).Int(_nseg).Int(L.K).Int(_nc).Int(hasAlpha).Int(L.BlockOffset + part).Bytes,
+                    (uint)(Math.Min(MaxGroups, L.BlockCount - part) * _seg), 1, [(uint)_th, (uint)_seg], (uint)_seg, 1);
             job.ComputeBarrier();
-            job.Dispatch("lensblur_gather", [lp, lpa, tab, acc],
-                new Push(pb).Int(_w).Int(_h).Int(_wp).Int(_nseg).Int(_seg).Int(L.Extent).Int(L.RowsOffset).Int(L.TileOffset)
-                    .Int(hasAlpha).Int(L.K > center ? 1 : 0).Bytes,
-                (uint)(L.TileCount * _tw), (uint)_th, default, (uint)_tw, (uint)_th);
+            for (int part = 0; part < L.TileCount; part += MaxGroups)
+                job.Dispatch("lensblur_gather", [lp, lpa, tab, acc],
+                    new Push(pb).Int(_w).Int(_h).Int(_wp).Int(_nseg).Int(_seg).Int(L.Extent).Int(L.RowsOffset).Int(L.TileOffset + part)
+                        .Int(hasAlpha).Int(L.K > center ? 1 : 0).Bytes,
+                    (uint)(Math.Min(MaxGroups, L.TileCount - part) * _tw), (uint)_th, default, (uint)_tw, (uint)_th);
             job.ComputeBarrier();
-            dispatches += 2;
+            dispatches += parts;
         }
         // The colour and alpha inputs are not needed any more: the results go into their buffers.
         job.Dispatch("lensblur_finish", [acc, lower, upper, colour, alpha, untouched],

@@ -52,9 +52,11 @@ public unsafe class LensBlurAbiTests
         _defaults = (delegate* unmanaged<DpLensBlurOptions*, int>)NativeLibrary.GetExport(_lib, "dp_lens_blur_options_default");
         _blur = (delegate* unmanaged<nint, DpImage*, DpImage*, DpImage*, DpLensBlurOptions*, delegate* unmanaged<nint, float, int>, nint, int>)NativeLibrary.GetExport(_lib, "dp_lens_blur");
         _lastError = (delegate* unmanaged<byte*>)NativeLibrary.GetExport(_lib, "dp_last_error_message");
-        var create = (delegate* unmanaged<void*, nint*, int>)NativeLibrary.GetExport(_lib, "dp_context_create");
+        var create = (delegate* unmanaged<int*, nint*, int>)NativeLibrary.GetExport(_lib, "dp_context_create");
+        // The CPU backend, as the managed engine these tests compare with (dp_context_options' first layout: 16 bytes).
+        var contextOptions = stackalloc int[] { 16, 1 /* DP_BACKEND_CPU */, 0, -1 };
         nint ctx;
-        Assert.That(create(null, &ctx), Is.EqualTo(Ok));
+        Assert.That(create(contextOptions, &ctx), Is.EqualTo(Ok));
         _ctx = ctx;
     }
 
