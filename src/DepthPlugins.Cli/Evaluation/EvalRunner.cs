@@ -18,6 +18,7 @@ sealed record EvalMethod(string Label, RefineOptions? Options)
         ["jbf"] = RefineMethod.JointBilateral,
         ["guided"] = RefineMethod.Guided,
         ["jbu"] = RefineMethod.JointBilateralUpsampling,
+        ["cascade"] = RefineMethod.Cascade,
     };
 
     public static IEnumerable<string> KnownNames => ["bicubic", .. Names.Keys];
