@@ -10,7 +10,8 @@ namespace DepthPlugins.Cli.Evaluation;
 
 enum Protocol { Clean, Noisy }
 
-/// <summary>A method under test: plain bicubic interpolation (Options null) or the refiner with these options.</summary>
+/// <summary>A method under test: bicubic interpolation (Options null; PIL's kernel, over known samples only) or the
+/// refiner with these options.</summary>
 sealed record EvalMethod(string Label, RefineOptions? Options)
 {
     static readonly Dictionary<string, RefineMethod> Names = new()
@@ -121,7 +122,13 @@ sealed class EvalRunner(Engine.Engine engine, IReadOnlyList<EvalMethod> methods,
     Plane Upsample(EvalMethod m, Image guide, Plane low)
     {
         if (m.Options != null) return engine.Refine(guide, low, m.Options, Progress.None);
+        // Bicubic over known samples. Its negative lobes can leave next to no known weight at the rim of a hole
+        // (Resampler then answers 0 = unknown); there bilinear over known samples, whose weights are positive, fills in.
         var o = Resampler.Resize(low, guide.Width, guide.Height, ResampleFilter.Bicubic, Validity.IsValid);
+        if (Array.TrueForAll(low.Data, Validity.IsValid)) return o;
+        var fallback = Resampler.Resize(low, guide.Width, guide.Height, ResampleFilter.Bilinear, Validity.IsValid);
+        for (long i = 0; i < o.Data.LongLength; i++)
+            if (o.Data[i] == 0f) o.Data[i] = fallback.Data[i];
         return o;
     }
 }

@@ -12,7 +12,7 @@ public readonly record struct CascadeParams(int StartRadius, float SigmaRange);
 /// <summary>
 /// Cascade upsampling: coarse-to-fine joint bilateral passes with back-projection onto the low-resolution input.
 /// <list type="number">
-/// <item>x = bicubic enlargement of the depth (over known samples only).</item>
+/// <item>x = bicubic enlargement of the depth (over known samples only; unknown where they carry under a quarter of the weight).</item>
 /// <item>For radii R = StartRadius, R/2, …, 1: x ← joint bilateral filter of x with 5×5 taps spaced R/2 apart
 /// (3×3 taps 1 apart at R = 1), spatial sigma R, colour sigma σr. Wide stages move depth edges onto colour edges
 /// across the whole blurred band; narrow ones clean up near the edge.</item>
@@ -29,6 +29,10 @@ public static class CascadeUpsampling
 {
     /// <summary>Residuals below this many noise sigmas are treated as noise and not fed back.</summary>
     public const float NoiseThreshold = 3f;
+
+    /// <summary>The bicubic start is trusted where known samples carry at least this share of the kernel's weight
+    /// (its negative lobes make smaller sums unstable); elsewhere the first stage fills in.</summary>
+    const float MinStartWeight = 0.25f;
 
     const float RangeExponentFloor = -60f;
 
@@ -87,13 +91,13 @@ public static class CascadeUpsampling
         return x;
     }
 
-    /// <summary>Bicubic enlargement by normalised convolution: Σ w·m·d / Σ w·m, NaN where the known weight is negligible.</summary>
+    /// <summary>Bicubic enlargement by normalised convolution: Σ w·m·d / Σ w·m, NaN where the known weight is below MinStartWeight.</summary>
     static Plane Enlarge(Plane values, Plane mask, int W, int H)
     {
         var num = Resampler.Resize(values, W, H, ResampleFilter.Bicubic);
         var den = Resampler.Resize(mask, W, H, ResampleFilter.Bicubic);
         var o = new Plane(W, H);
-        for (long i = 0; i < o.Data.LongLength; i++) o.Data[i] = den.Data[i] > 1e-3f ? num.Data[i] / den.Data[i] : float.NaN;
+        for (long i = 0; i < o.Data.LongLength; i++) o.Data[i] = den.Data[i] > MinStartWeight ? num.Data[i] / den.Data[i] : float.NaN;
         return o;
     }
 

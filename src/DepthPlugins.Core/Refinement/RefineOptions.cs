@@ -24,7 +24,7 @@ public sealed class RefineOptions
         public const int JbfRadius = 6;
         public const float JbfSigmaSpatial = 3f;
         public const float JbfSigmaRange = 0.06f;
-        public const int GuidedRadius = 8;
+        public const int GuidedRadius = 4;
         public const float GuidedEps = 1e-4f;
         public const int JbuRadius = 2;
         public const float JbuSigmaSpatial = 1f;
