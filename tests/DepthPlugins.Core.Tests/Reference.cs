@@ -211,7 +211,7 @@ static class Reference
     }
 
     /// <summary>
-    /// Cascade upsampling, written from its definition: bicubic start over known samples (unknown where their weight ≤ ¼); stages of radius
+    /// Cascade upsampling, written from its definition: bicubic start over known samples (unknown where their weight ≤ 0.3); stages of radius
     /// R = start, start/2, …, 1, each a joint bilateral filter over the taps (i·R/2, j·R/2), |i|,|j| ≤ 2 (for R = 1:
     /// (i, j), |i|,|j| ≤ 1) inside the image, weight exp(−(dx²+dy²)/2R²)·exp(max(−‖ΔI‖²/2σr², −60)), unknown taps
     /// skipped; between stages x += enlarge(soft(low − shrink(x), 3σn)) on known low-resolution samples, with
@@ -236,7 +236,7 @@ static class Reference
         var num = Resize(vals, W, H, false);
         var den = Resize(mask, W, H, false);
         var cur = new double[H, W];
-        for (int y = 0; y < H; y++) for (int x = 0; x < W; x++) cur[y, x] = den[y, x] > 0.25 ? num[y, x] / den[y, x] : double.NaN;
+        for (int y = 0; y < H; y++) for (int x = 0; x < W; x++) cur[y, x] = den[y, x] > 0.3 ? num[y, x] / den[y, x] : double.NaN;
 
         var radii = new List<int>();
         for (int r = startRadius; r >= 1; r /= 2) radii.Add(r);

@@ -12,7 +12,7 @@ public readonly record struct CascadeParams(int StartRadius, float SigmaRange);
 /// <summary>
 /// Cascade upsampling: coarse-to-fine joint bilateral passes with back-projection onto the low-resolution input.
 /// <list type="number">
-/// <item>x = bicubic enlargement of the depth (over known samples only; unknown where they carry under a quarter of the weight).</item>
+/// <item>x = bicubic enlargement of the depth (over known samples only; unknown where they carry under 30 % of the weight).</item>
 /// <item>For radii R = StartRadius, R/2, …, 1: x ← joint bilateral filter of x with 5×5 taps spaced R/2 apart
 /// (3×3 taps 1 apart at R = 1), spatial sigma R, colour sigma σr. Wide stages move depth edges onto colour edges
 /// across the whole blurred band; narrow ones clean up near the edge.</item>
@@ -31,8 +31,9 @@ public static class CascadeUpsampling
     public const float NoiseThreshold = 3f;
 
     /// <summary>The bicubic start is trusted where known samples carry at least this share of the kernel's weight
-    /// (its negative lobes make smaller sums unstable); elsewhere the first stage fills in.</summary>
-    const float MinStartWeight = 0.25f;
+    /// (its negative lobes make smaller sums unstable); elsewhere the first stage fills in. Not a dyadic fraction, which
+    /// partial sums of the kernel's weights hit exactly (a tie that float and double would break differently).</summary>
+    const float MinStartWeight = 0.3f;
 
     const float RangeExponentFloor = -60f;
 
