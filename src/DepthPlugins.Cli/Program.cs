@@ -9,6 +9,8 @@ ICommand[] commands =
     new InfoCommand(),
     new RefineCommand(),
     new EvalCommand(),
+    new DepthCommand(),
+    new ModelsCommand(),
     new SampleSceneCommand(),
 ];
 

@@ -27,6 +27,8 @@ struct DpContextOptions
     public int Backend;
     public int Threads;
     public int DeviceIndex;
+    public int DeviceMemoryBudgetMib;
+    public int FallbackToCpu;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -40,6 +42,20 @@ struct DpRefineOptions
     public float Eps;
     public int ZeroIsInvalid;
     public int GreyGuide;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+struct DpDepthOptions
+{
+    public uint StructSize;
+    public int Refine;
+    public int RefineRadius;
+    public int InputSize;
+    public int NearIsWhite;
+    public float ClipLow;
+    public float ClipHigh;
+    public int Provider;
+    public int DeviceId;
 }
 
 static unsafe class Interop

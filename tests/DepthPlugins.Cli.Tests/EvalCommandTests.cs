@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
-using DepthPlugins.Cli.Commands;
 using DepthPlugins.ImageIO;
 
 namespace DepthPlugins.Cli.Tests;
 
 /// <summary>
-/// <c>depthplugins eval</c> end to end on tiny data sets written to a temporary folder in the layouts of ../shared/data:
+/// The published <c>depthplugins eval</c> end to end on tiny data sets written to a temporary folder in the layouts of ../shared/data:
 /// a Park-style set (colour, truth, noisy ×2..×16 inputs), a Middlebury-style set with unknown (0) truth, an
 /// MSG-Net-style flat set whose RGB has one row more than its truth, and a folder that is no data set.
 /// </summary>
@@ -19,6 +18,7 @@ public class EvalCommandTests
     [OneTimeSetUp]
     public void WriteDataSets()
     {
+        CliRunner.RequireExe();
         _root = Path.Combine(Path.GetTempPath(), "dp-eval-" + Guid.NewGuid().ToString("N"));
         const int W = 64, H = 48;
         // Park style: two scenes; a near block (truth 200) on a far background (60), colour follows the block.
@@ -72,17 +72,8 @@ public class EvalCommandTests
 
     static (int Code, string Out, string Err) Eval(params string[] args)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var (o, e) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Cli.Run([new EvalCommand()], ["eval", .. args]), stdout.ToString(), stderr.ToString()); }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
+        var r = CliRunner.Run(["eval", .. args]);
+        return (r.Code, r.Out, r.Err);
     }
 
     /// <summary>The numbers of a table row that starts with <paramref name="label"/> in the section titled <paramref name="title"/>.</summary>

@@ -39,7 +39,7 @@ sealed record EvalScene(string Dataset, string Name, string GuidePath, string Tr
 /// <item>Park et al. set: <c>&lt;s&gt;/&lt;s&gt;_color.png</c>, truth <c>&lt;s&gt;_big.png</c>, noisy inputs <c>&lt;s&gt;_depth_{1..4}_n.png</c> (×2..×16).</item>
 /// <item>Middlebury 2005/2006 third size: <c>&lt;Scene&gt;/view1.png</c> + <c>disp1.png</c> (or view5/disp5 where view 1 is missing).</item>
 /// <item>Middlebury 2003 quarter size: <c>&lt;Scene&gt;/im2.png</c> + <c>disp2.png</c>.</item>
-/// <item>MSG-Net set C: <c>&lt;n&gt;_rgb.png</c> + <c>&lt;n&gt;_gt_filled.png</c> (the RGB is cropped to the truth's size).</item>
+/// <item>MSG-Net set C: <c>&lt;n&gt;/&lt;n&gt;_rgb.png</c> + <c>&lt;n&gt;_gt_filled.png</c>, or the same files flat (the RGB is cropped to the truth's size).</item>
 /// <item>NYU sample: <c>&lt;n&gt;_rgb.png</c> + <c>&lt;n&gt;_gt.png</c>.</item>
 /// </list>
 /// </summary>
@@ -79,6 +79,13 @@ static class Datasets
                 for (int k = 1; k <= 4; k++)
                     if (File.Exists(F($"{s}_depth_{k}_n.png"))) noisy[1 << k] = F($"{s}_depth_{k}_n.png");
                 scenes.Add(new EvalScene(dataset, s, F($"{s}_color.png"), F($"{s}_big.png"), noisy));
+                continue;
+            }
+            // MSG-Net keeps its flat pairs one folder per scene: <n>/<n>_rgb.png + <n>_gt_filled.png.
+            string? flatGt = new[] { $"{s}_gt_filled.png", $"{s}_gt.png" }.Select(F).FirstOrDefault(File.Exists);
+            if (flatGt != null && File.Exists(F($"{s}_rgb.png")))
+            {
+                scenes.Add(new EvalScene(dataset, s, F($"{s}_rgb.png"), flatGt, new Dictionary<int, string>()));
                 continue;
             }
             foreach (var (guide, truth) in new[] { ("view1.png", "disp1.png"), ("view5.png", "disp5.png"), ("im2.png", "disp2.png") })
