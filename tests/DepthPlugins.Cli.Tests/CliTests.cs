@@ -75,6 +75,7 @@ public class CliTests
     [TestCase("jbf", RefineMethod.JointBilateral)]
     [TestCase("guided", RefineMethod.Guided)]
     [TestCase("jbu", RefineMethod.JointBilateralUpsampling)]
+    [TestCase("cascade", RefineMethod.Cascade)]
     public void RefineWritesWhatTheEngineComputes(string name, RefineMethod method)
     {
         var r = CliRunner.Run("refine", Sample("scene_depth_low.png"), "--guide", Sample("scene.png"), "-o", P("o.pfm"), "--method", name, "--backend", "cpu", "--quiet");
