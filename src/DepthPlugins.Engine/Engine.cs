@@ -75,7 +75,7 @@ public sealed class Engine : IDisposable
     /// </summary>
     public void RefineRaw(in PixelBuffer guide, in PixelBuffer depthIn, in PixelBuffer depthOut, RefineOptions options, Progress progress)
     {
-        if (_vulkan != null)
+        if (_vulkan != null && VulkanRefineKernels.HasRawPath(options.Method))
         {
             try
             {
@@ -87,7 +87,7 @@ public sealed class Engine : IDisposable
         // Inputs are copied into managed planes first, so depthOut may alias depthIn.
         var g = PixelCodec.ReadImage(guide);
         var d = PixelCodec.ReadDepth(depthIn);
-        var result = DepthRefiner.Refine(Cpu, g, d, options, progress);
+        var result = Refine(g, d, options, progress);
         PixelCodec.WriteDepth(result, depthOut);
     }
 
