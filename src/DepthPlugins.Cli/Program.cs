@@ -8,6 +8,8 @@ ICommand[] commands =
 [
     new InfoCommand(),
     new RefineCommand(),
+    new LensBlurCommand(),
+    new EvalCommand(),
     new DepthCommand(),
     new ModelsCommand(),
     new SampleSceneCommand(),
