@@ -63,9 +63,13 @@ sealed unsafe class RefineJob
     readonly (int Start, double[] W)[]? _ax, _ay, _bx, _by;
     readonly float _sx, _sy;
     readonly float[]? _spatial;
-    // jbf_tile's shape (output rows per invocation, invocation rows) when it serves this radius on this device, else null
-    // (the generic jbf pass runs, with the spatial weight table).
-    readonly (uint P, uint WY)? _jbfTile;
+    // jbf_tile's invocation rows when it serves this radius on this device, else null (the generic jbf pass runs, with
+    // the spatial weight table).
+    readonly uint? _jbfTile;
+    // The walking guided passes' shape (invocations per strip, rows per segment) when they serve this radius on this
+    // device, else null (separable passes through device memory, or the old fused ones when the benchmark asks).
+    readonly WalkShape? _walk;
+    readonly bool _oldGuided;
 
     public RefineJob(VulkanDevice dev, RefineSpec spec)
     {
@@ -87,7 +91,7 @@ sealed unsafe class RefineJob
                     _bx = Resampler.Weights(_w, _W, ResampleFilter.Bicubic);
                     _by = Resampler.Weights(_h, _H, ResampleFilter.Bicubic);
                 }
-                _jbfTile = JbfTileShape(dev, _r, Variant("jbf", "p8"));
+                _jbfTile = JbfTileRows(dev, _r);
                 if (_jbfTile == null)
                 {
                     // Exactly the CPU's table (JointBilateralFilter.Apply), so both paths weigh taps identically.
@@ -108,6 +112,9 @@ sealed unsafe class RefineJob
                     double scale = Math.Max((double)_W / _w, (double)_H / _h);
                     _rLow = Math.Max(1, (int)Math.Round(_r / scale));
                 }
+                string variant = Variant("guided", "walk");
+                _oldGuided = variant == "old";
+                _walk = _oldGuided ? null : WalkShape.For(dev, smaller ? _rLow : _r, variant);
                 break;
             case RefineMethod.JointBilateralUpsampling:
                 _kind = Kind.Jbu;
@@ -143,15 +150,14 @@ sealed unsafe class RefineJob
             }
             case Kind.Guided:
             {
-                // Output at p needs coefficients within r of p, each from data within r of it.
-                var g = t.Expand(2 * _r).Clip(_W, _H);
+                var g = GuidedGrid(t, _r, _W, _H);
                 return new(t, g, g, []);
             }
             case Kind.GuidedUpsampled:
             {
                 var (lx0, lx1) = TapRange(_bx!, t.X0, t.X1);
                 var (ly0, ly1) = TapRange(_by!, t.Y0, t.Y1);
-                var d = new Rect(lx0, ly0, lx1, ly1).Expand(2 * _rLow).Clip(_w, _h);
+                var d = GuidedGrid(new Rect(lx0, ly0, lx1, ly1), _rLow, _w, _h);
                 var g = AreaFootprint(d).Union(t);
                 return new(t, g, d, [Table(_ax!, d.X0, d.X1, g.X0), Table(_ay!, d.Y0, d.Y1, g.Y0), Table(_bx!, t.X0, t.X1, d.X0), Table(_by!, t.Y0, t.Y1, d.Y0)]);
             }
@@ -164,6 +170,21 @@ sealed unsafe class RefineJob
                 return new(t, g, d, [Table(_ax!, d.X0, d.X1, g.X0), Table(_ay!, d.Y0, d.Y1, g.Y0)]);
             }
         }
+    }
+
+    /// <summary>
+    /// The grid region the guided passes read for outputs over <paramref name="need"/>: the coefficients within r of an
+    /// output, each from data within r of it, and further back to where the walks computing them start
+    /// (guided_walk.glsl anchors segments at multiples of their rows and column groups at multiples of 4 in image
+    /// coordinates): a mean at p is walked from its anchor A(p) and uses coefficients from A(p) − r on; a coefficient at c
+    /// from A(c), using data from A(c) − r on. The same region serves the other guided passes (they need less).
+    /// </summary>
+    Rect GuidedGrid(Rect need, int r, int w, int h)
+    {
+        int rows = (int)(_walk?.Rows ?? 1);
+        static int Down(int p, int a) => p >= 0 ? p / a * a : -((-p + a - 1) / a * a);
+        static int Back(int p, int r, int a) => Down(Down(p, a) - r, a) - r;
+        return new Rect(Back(need.X0, r, 4), Back(need.Y0, r, rows), need.X1 + 2 * r, need.Y1 + 2 * r).Clip(w, h);
     }
 
     /// <summary>The nearest low-resolution index to full-resolution pixel x, computed as the CPU (and jbu.comp) does.</summary>
@@ -511,13 +532,13 @@ sealed unsafe class RefineJob
                 Jbf(job, A, g, A["full"], tx, ty, zi, pb);
                 break;
             case Kind.Guided:
-                Coefficients(job, A, A["guide"], g.G.W, g.G.H, _r, zi, pb);
-                Means(job, A, A["guide"], A["out"], g.G.W, g.G.H, _r, true, tx, ty, g.T.W, g.T.H, pb);
+                Coefficients(job, A, A["guide"], g.G, _r, zi, pb);
+                Means(job, A, A["guide"], A["out"], g.G, _r, true, tx, ty, g.T.W, g.T.H, pb);
                 break;
             case Kind.GuidedUpsampled:
                 LowGuide(job, A, g, pb);
-                Coefficients(job, A, A["low"], g.D.W, g.D.H, _rLow, zi, pb);
-                Means(job, A, A["low"], A["mean"], g.D.W, g.D.H, _rLow, false, 0, 0, g.D.W, g.D.H, pb);
+                Coefficients(job, A, A["low"], g.D, _rLow, zi, pb);
+                Means(job, A, A["low"], A["mean"], g.D, _rLow, false, 0, 0, g.D.W, g.D.H, pb);
                 // Coefficients are smooth: bilinear (NaN-skipping) upsampling of them, then q = a·I + b at full size.
                 ResampleH(job, A["mean"], A["resampleTmp"], A["taps2"], A["weights2"], g.D.W, g.D.H, g.T.W, _nc + 1, 1, pb);
                 ResampleV(job, A["resampleTmp"], A["meanT"], A["taps3"], A["weights3"], g.T.W, g.D.H, g.T.H, _nc + 1, true, pb);
@@ -538,10 +559,11 @@ sealed unsafe class RefineJob
     }
 
     /// <summary>
-    /// BENCHMARK-ONLY, temporary: candidate shaders chosen by DEPTHPLUGINS_VK_VARIANTS (e.g. "jbf=p4,guided=old") so one
-    /// benchmark run on the lent GPU compares them on the same device; unset means the default. jbf: p8 (jbf_tile, 8 rows
-    /// per invocation), p4 (4 rows), old (the generic pass as first merged); guided: new (guided_*_tile), old (the first
-    /// fused passes). To be removed, keeping only the winners, once the H100 figures are in.
+    /// BENCHMARK-ONLY, temporary: candidate shaders chosen by DEPTHPLUGINS_VK_VARIANTS (e.g. "guided=walk16") so one
+    /// benchmark run on the lent GPU compares them on the same device; unset means the default. guided: walk (the walking
+    /// passes, 32-row segments, strip width by radius), walk16 (16-row segments), walk2w (strips of twice as many
+    /// invocations), old (the first fused passes, as merged). To be removed, keeping only the winner, once the H100
+    /// figures are in.
     /// </summary>
     static string Variant(string kernel, string fallback)
     {
@@ -556,32 +578,35 @@ sealed unsafe class RefineJob
     /// <summary>jbf_tile's largest radius: its rows and outputs are unrolled per radius, so code grows with r².</summary>
     const int JbfTileMaxRadius = 16;
 
-    /// <summary>The jbf_tile shape for radius r: 32 × WY invocations with P output rows each (a 32 × 32 block, or 32 × 16 /
-    /// 32 × 8 when the window does not fit the device's shared memory), or null for the generic pass.</summary>
-    static (uint P, uint WY)? JbfTileShape(VulkanDevice dev, int r, string variant)
+    /// <summary>Output rows per jbf_tile invocation (its specialisation constant P). 4 rather than 8: the H100 ran the
+    /// 13 × 13 filter in 0.90 ms with 4 and 1.18 ms with 8 (bench/RESULTS.md).</summary>
+    const uint JbfRowsPerInvocation = 4;
+
+    /// <summary>jbf_tile's invocation rows for radius r: 32 × WY invocations with 4 output rows each (a 32 × 32 block, or
+    /// 32 × 16 / 32 × 8 / 32 × 4 when the window does not fit the device's shared memory), or null for the generic pass.</summary>
+    static uint? JbfTileRows(VulkanDevice dev, int r)
     {
-        if (r > JbfTileMaxRadius || variant == "old") return null;
-        uint p = variant == "p4" ? 4u : 8u;
-        for (uint wy = 32 / p; wy >= 1; wy /= 2)
+        if (r > JbfTileMaxRadius) return null;
+        for (uint wy = 32 / JbfRowsPerInvocation; wy >= 1; wy /= 2)
         {
-            ulong bytes = (ulong)(32 + 2 * r) * (ulong)(wy * p + 2 * r) * 20; // vec4 + float per staged tap
-            if (bytes <= dev.MaxSharedBytes && GpuJob.Workgroup(dev, 32, wy) == (32u, wy)) return (p, wy);
+            ulong bytes = (ulong)(32 + 2 * r) * (ulong)(wy * JbfRowsPerInvocation + 2 * r) * 20; // vec4 + float per staged tap
+            if (bytes <= dev.MaxSharedBytes && GpuJob.Workgroup(dev, 32, wy) == (32u, wy)) return wy;
         }
         return null;
     }
 
     void Jbf(GpuJob job, Dictionary<string, Slice> A, Geometry g, Slice depth, int tx, int ty, int zi, Span<byte> pb)
     {
-        if (_jbfTile is (uint p, uint wy))
+        if (_jbfTile is uint wy)
         {
             // Base-2 constants: the guide is prescaled so that |k dI|^2 = |dI|^2 log2(e) / 2 sr^2; ks turns dx^2 + dy^2
             // into the spatial weight's log2.
             float kr = MathF.Sqrt(MathF.Log2(MathF.E) / (2f * _s.SigmaRange * _s.SigmaRange));
             float ks = MathF.Log2(MathF.E) / (2f * _s.SigmaSpatial * _s.SigmaSpatial);
-            uint rows = wy * p, groupsX = (uint)(g.T.W + 31) / 32, groupsY = ((uint)g.T.H + rows - 1) / rows;
+            uint rows = wy * JbfRowsPerInvocation, groupsX = (uint)(g.T.W + 31) / 32, groupsY = ((uint)g.T.H + rows - 1) / rows;
             job.Dispatch("jbf_tile", [A["guide"], depth, A["out"]],
                 new Push(pb).Int(g.G.W).Int(g.G.H).Int(tx).Int(ty).Int(g.T.W).Int(g.T.H).Int(zi).Float(kr).Float(ks).Bytes,
-                groupsX * 32, groupsY * wy, [(uint)_r, p, (uint)_nc], 32, wy);
+                groupsX * 32, groupsY * wy, [(uint)_r, JbfRowsPerInvocation, (uint)_nc], 32, wy);
             job.ComputeBarrier();
             return;
         }
@@ -599,22 +624,52 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
     }
 
-    /// <summary>Largest radius of the fused guided passes (their tile is 32 rows tall, the block 32 − 2r: 8 rows at 12).</summary>
-    const int GuidedTileMaxRadius = 12;
-
-    bool OldGuided => Variant("guided", "new") == "old";
-
-    /// <summary>Whether the fused guided passes (box_tile.glsl: a 32 × 8 workgroup) run on this device.</summary>
-    bool TileWorkgroup => GpuJob.Workgroup(_dev, 32, 8) == (32u, 8u);
-
-    /// <summary>Shared bytes of guided_coef_tile: the input planes, or one group of horizontal sums, whichever is larger.</summary>
-    int CoefTileBytes(int r)
+    /// <summary>
+    /// The walking guided passes (guided_walk.glsl) for one radius: <see cref="Threads"/> invocations per workgroup, each
+    /// owning 4 adjacent columns of the strip, walking segments of <see cref="Rows"/> rows.
+    /// </summary>
+    internal sealed record WalkShape(uint Threads, uint Rows)
     {
-        int ip = (32 + 2 * r) | 1;
-        return 4 * 32 * Math.Max((_nc + 2) * ip, (_nc == 1 ? 5 : 7) * 33);
+        /// <summary>Largest radius walked: the strip must hold the 2r halo besides its outputs within the shared memory
+        /// every device offers (3 warps' strip of the colour statistics: 30 KiB).</summary>
+        public const int MaxRadius = 48;
+
+        /// <summary>Shared bytes of guided_coef_walk (4 vec4 groups per column, plus the 4-column totals); the mean pass
+        /// needs half.</summary>
+        public static ulong SharedBytes(uint threads) => 4UL * 5 * threads * 16;
+
+        /// <summary>The shape for radius r on this device, or null when the walk does not serve it. Strips of 32 invocations
+        /// per 3·⌈r/4⌉·4 / 64 (at least one): 128 columns of which 112 are outputs at r = 8, and never fewer than two
+        /// thirds outputs.</summary>
+        public static WalkShape? For(VulkanDevice dev, int r, string variant)
+        {
+            if (r > MaxRadius) return null;
+            int halo = (r + 3) & ~3;
+            uint warps = (uint)Math.Max(1, (3 * halo + 63) / 64);
+            if (variant == "walk2w") warps *= 2;
+            var shape = new WalkShape(32 * warps, variant == "walk16" ? 16u : 32u);
+            if (SharedBytes(shape.Threads) > dev.MaxSharedBytes || GpuJob.Workgroup(dev, shape.Threads, 1) != (shape.Threads, 1u)) return null;
+            return shape;
+        }
+
+        /// <summary>Output columns per strip for radius r.</summary>
+        public int StripOutputs(int r) => 4 * (int)Threads - 2 * ((r + 3) & ~3);
+
+        /// <summary>Push constants and dispatch size common to both passes: the anchored strips and segments covering grid
+        /// columns [x0, x1) and rows [y0, y1) of the grid at <paramref name="grid"/>.</summary>
+        public (int K0, int S0, uint Strips, uint Segments) Cover(Rect grid, int r, int x0, int x1, int y0, int y1)
+        {
+            int bx = StripOutputs(r), rows = (int)Rows;
+            static int Floor(int p, int a) => p >= 0 ? p / a : -((-p + a - 1) / a);
+            int k0 = Floor(grid.X0 + x0, bx), k1 = Floor(grid.X0 + x1 - 1, bx);
+            int s0 = Floor(grid.Y0 + y0, rows), s1 = Floor(grid.Y0 + y1 - 1, rows);
+            return (k0, s0, (uint)(k1 - k0 + 1), (uint)(s1 - s0 + 1));
+        }
     }
 
-    /// <summary>Whether the fused coefficient pass fits the device (else separable passes through device memory).</summary>
+    bool OldGuided => _oldGuided;
+
+    /// <summary>Whether a fused coefficient pass serves radius r (else separable passes through device memory).</summary>
     bool FusedCoefficients(int r)
     {
         if (OldGuided)
@@ -623,23 +678,25 @@ sealed unsafe class RefineJob
             ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 16 + 7UL * (ulong)((wy + 2 * r) * wx) * 4;
             return bytes <= _dev.MaxSharedBytes;
         }
-        return r <= GuidedTileMaxRadius && TileWorkgroup && CoefTileBytes(r) <= _dev.MaxSharedBytes;
+        return _walk != null;
     }
 
-    /// <summary>Guided-filter coefficients a, b, v over a grid into "coef": fused in shared memory when the radius allows,
-    /// else horizontal sums of the 14 statistics to device memory ("stats"), then vertical sums + solve.</summary>
-    void Coefficients(GpuJob job, Dictionary<string, Slice> A, Slice guide, int cw, int ch, int r, int zi, Span<byte> pb)
+    /// <summary>Guided-filter coefficients a, b, v over a grid into "coef": walked when the radius allows, else horizontal
+    /// sums of the 14 statistics to device memory ("stats"), then vertical sums + solve.</summary>
+    void Coefficients(GpuJob job, Dictionary<string, Slice> A, Slice guide, Rect grid, int r, int zi, Span<byte> pb)
     {
+        int cw = grid.W, ch = grid.H;
         if (FusedCoefficients(r) && OldGuided)
         {
             job.Dispatch("old_guided_coef_tile", [guide, A["depth"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(_nc).Int(zi).Float(_s.Eps).Bytes,
                 (uint)cw, (uint)ch, [(uint)r]);
         }
-        else if (FusedCoefficients(r))
+        else if (_walk is { } w)
         {
-            uint by = (uint)(32 - 2 * r), groupsX = (uint)(cw + 31) / 32, groupsY = ((uint)ch + by - 1) / by;
-            job.Dispatch("guided_coef_tile", [guide, A["depth"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(zi).Float(_s.Eps).Bytes,
-                groupsX * 32, groupsY * 8, [(uint)r, (uint)_nc], 32, 8);
+            var (k0, s0, strips, segments) = w.Cover(grid, r, 0, cw, 0, ch);
+            job.Dispatch("guided_coef_walk", [guide, A["depth"], A["coef"]],
+                new Push(pb).Int(cw).Int(ch).Int(grid.X0).Int(grid.Y0).Int(k0).Int(s0).Int(r).Int(zi).Float(_s.Eps).Bytes,
+                strips * w.Threads, segments, [(uint)_nc, w.Rows], w.Threads, 1);
         }
         else
         {
@@ -650,7 +707,7 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
     }
 
-    /// <summary>Whether the fused mean pass fits the device.</summary>
+    /// <summary>Whether a fused mean pass serves radius r.</summary>
     bool FusedMeans(int r)
     {
         if (OldGuided)
@@ -659,25 +716,25 @@ sealed unsafe class RefineJob
             ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 20 + 5UL * (ulong)((wy + 2 * r) * wx) * 4;
             return bytes <= _dev.MaxSharedBytes;
         }
-        return r <= GuidedTileMaxRadius && TileWorkgroup && 4 * 32 * (_nc + 2) * ((32 + 2 * r) | 1) <= _dev.MaxSharedBytes;
+        return _walk != null;
     }
 
     /// <summary>Mean coefficients over each pixel's windows: applied at once over the output rectangle (apply), or written
-    /// as planes over the grid. One fused pass when the radius allows, else box_h then guided_mean.</summary>
-    void Means(GpuJob job, Dictionary<string, Slice> A, Slice guide, Slice output, int cw, int ch, int r, bool apply, int tx, int ty, int tw, int th, Span<byte> pb)
+    /// as planes over the grid. Walked when the radius allows, else box_h then guided_mean.</summary>
+    void Means(GpuJob job, Dictionary<string, Slice> A, Slice guide, Slice output, Rect grid, int r, bool apply, int tx, int ty, int tw, int th, Span<byte> pb)
     {
+        int cw = grid.W, ch = grid.H;
         var pc = new Push(pb).Int(cw).Int(ch);
         if (FusedMeans(r) && OldGuided)
         {
             pc = pc.Int(_nc).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
             job.Dispatch("old_guided_mean_tile", [A["coef"], guide, output], pc.Bytes, (uint)tw, (uint)th, [(uint)r]);
         }
-        else if (FusedMeans(r))
+        else if (_walk is { } w)
         {
-            pc = pc.Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
-            int w = apply ? tw : cw, h = apply ? th : ch;
-            uint by = (uint)(32 - 2 * r), groupsX = (uint)(w + 31) / 32, groupsY = ((uint)h + by - 1) / by;
-            job.Dispatch("guided_mean_tile", [A["coef"], guide, output], pc.Bytes, groupsX * 32, groupsY * 8, [(uint)r, (uint)_nc], 32, 8);
+            var (k0, s0, strips, segments) = apply ? w.Cover(grid, r, tx, tx + tw, ty, ty + th) : w.Cover(grid, r, 0, cw, 0, ch);
+            pc = pc.Int(grid.X0).Int(grid.Y0).Int(k0).Int(s0).Int(r).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
+            job.Dispatch("guided_mean_walk", [A["coef"], guide, output], pc.Bytes, strips * w.Threads, segments, [(uint)_nc, w.Rows], w.Threads, 1);
         }
         else
         {

@@ -69,7 +69,7 @@ public class KernelTests
     public void JointBilateralSpecialisedRadii(int r)
     {
         // jbf_tile is compiled per radius: the smallest ones, and r = 10, whose window fits lavapipe's 32 KiB only with
-        // one row of invocations (a 32 x 8 block).
+        // two rows of invocations of 4 output rows each (a 32 x 8 block).
         var (guide, depth) = TestData.Scene(97, 61, 30 + r, holes: 0.25);
         var p = new JointBilateralParams(r, 2.5f, 0.08f);
         var v = new DepthValidity(true);
@@ -106,9 +106,9 @@ public class KernelTests
 
     [TestCase(0)]
     [TestCase(1)]
-    public void GuidedSpecialisedSmallRadii(int r)
+    public void GuidedSmallRadii(int r)
     {
-        // The fused passes with the tallest blocks (32 - 2r rows) and the most rows per stage-V invocation.
+        // Windows narrower than the walking passes' 4-column groups (guided_walk.glsl).
         var (guide, depth) = TestData.Scene(77, 70, 40 + r, holes: 0.2);
         var p = new GuidedParams(r, 1e-3f);
         var v = new DepthValidity(true);
@@ -117,14 +117,27 @@ public class KernelTests
         Assert.That(Compare.MaxDiff(Vk.Guided(grey, depth, p, v, Progress.None), Cpu.Guided(grey, depth, p, v, Progress.None)), Is.LessThan(2e-3));
     }
 
-    [Test]
-    public void GuidedRadiusBeyondSharedMemory()
+    [TestCase(13)]
+    [TestCase(24)]
+    [TestCase(48)]
+    public void GuidedWalkStripWidths(int r)
     {
-        // r = 12: with the colour guide the fused tile (5 planes of 32 rows x 57, 36.5 KiB) exceeds lavapipe's 32 KiB of
-        // shared memory, so the separable passes (statistics through device memory) run; the grey guide's 3 planes
-        // (21.9 KiB) fit, so the fused passes run at their largest radius. Smaller radii above use the fused passes.
-        var (guide, depth) = TestData.Scene(97, 61, 9, holes: 0.2);
-        var p = new GuidedParams(12, 1e-3f);
+        // The walking passes widen their strips with the radius (1, 2 and 3 warps of 32 invocations here), 48 being the
+        // largest radius they take; windows wider than the image at 48.
+        var (guide, depth) = TestData.Scene(173, 89, 50 + r, holes: 0.2);
+        var p = new GuidedParams(r, 1e-3f);
+        var v = new DepthValidity(true);
+        Assert.That(Compare.MaxDiff(Vk.Guided(guide, depth, p, v, Progress.None), Cpu.Guided(guide, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+        var grey = new Image([guide.Luma()]);
+        Assert.That(Compare.MaxDiff(Vk.Guided(grey, depth, p, v, Progress.None), Cpu.Guided(grey, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+    }
+
+    [Test]
+    public void GuidedRadiusBeyondWalk()
+    {
+        // r = 49: beyond the walking passes, the separable passes run (statistics through device memory).
+        var (guide, depth) = TestData.Scene(131, 117, 9, holes: 0.2);
+        var p = new GuidedParams(49, 1e-3f);
         var v = new DepthValidity(true);
         Assert.That(Compare.MaxDiff(Vk.Guided(guide, depth, p, v, Progress.None), Cpu.Guided(guide, depth, p, v, Progress.None)), Is.LessThan(2e-3));
         var grey = new Image([guide.Luma()]);
