@@ -18,6 +18,7 @@ using DepthPlugins.Vulkan;
 //            from timestamps, wall clock end to end (host copies and transfers included); then a cold probe: calls after
 //            --cold-s seconds of idle GPU, to show what an idle GPU's clocks do to the first calls.
 //   cpu      our CPU kernels on prepared planes (what OpenCV is given), wall clock, --cpu-runs runs; OpenCV likewise.
+//   pipelines the driver's statistics of every pipeline built (registers and the like), where it reports them.
 // SM clocks come from `nvidia-smi` sampled every 100 ms in the background, when it exists.
 
 var opt = Options.Parse(args);
@@ -50,7 +51,7 @@ if (opt.Backends.Contains("vulkan"))
 {
     try
     {
-        vk = new VulkanRefineKernels(new VulkanDevice(opt.Device), (long)opt.BudgetMib << 20);
+        vk = new VulkanRefineKernels(new VulkanDevice(opt.Device, captureStatistics: true), (long)opt.BudgetMib << 20);
         var i = vk.Device.Info;
         Console.WriteLine($"Vulkan device: {i.Name} ({i.Type}, {i.Driver}); shared memory per workgroup {vk.Device.MaxSharedBytes} bytes, " +
             $"workgroup up to {vk.Device.MaxGroupInvocations} invocations");
@@ -155,6 +156,19 @@ var opencv = opt.Backends.Contains("opencv") ? RunOpenCv(opt) : [];
 
 // ---- Tables.
 Console.WriteLine();
+if (vk != null)
+{
+    // What the driver made of each pipeline (registers, spills, code size: as it reports them), to explain the timings.
+    try
+    {
+        var stats = vk.Device.PipelineStatistics();
+        Console.WriteLine(stats.Count > 0 ? "PIPELINES: driver statistics (VK_KHR_pipeline_executable_properties), by shader:specialisation constants"
+            : "PIPELINES: the driver reports no pipeline statistics (no VK_KHR_pipeline_executable_properties)");
+        foreach (var (pipeline, items) in stats) Console.WriteLine($"  {pipeline}: {items}");
+    }
+    catch (DpException e) { Console.WriteLine($"PIPELINES: statistics failed: {e.Message}"); }
+    Console.WriteLine();
+}
 Console.WriteLine($"KERNELS: GPU time of the filter passes (timestamps), back-to-back submits after {opt.WarmupSeconds:0.#} s of GPU warm-up, {opt.Runs} runs;");
 Console.WriteLine("  check = our CPU path's output vs the variant's: max |diff| (tolerance: JBF 1e-4, guided 2e-3), unknown-pixel mismatches, pixels never written");
 Table(["case", "size", "variant", "round", "median ms", "min ms", "check vs cpu", "SM clock"],
