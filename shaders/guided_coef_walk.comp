@@ -10,6 +10,7 @@
 
 layout(constant_id = 2) const int NC = 3; // guide planes: 1 or 3
 layout(constant_id = 3) const int L = 32; // rows per walk segment
+layout(constant_id = 4) const bool PF = true; // load the next step's rows a step ahead
 
 layout(std430, binding = 0) readonly buffer Guide { float guide[]; };
 layout(std430, binding = 1) readonly buffer Depth { float depth[]; };
@@ -29,10 +30,13 @@ layout(push_constant) uniform Params
 #define WALK_GROUPS (NC > 1 ? 4 : 2)
 #include "guided_walk.glsl"
 
-// Adds (or subtracts) the statistics of grid row y at columns x0 .. x0+3 to the vertical sums V.
-void addRow(inout vec4 V[NGROUPS * 4], int x0, int y, bool subtract)
+// Grid row y at columns x0 .. x0+3: depth (NaN outside the grid: unknown) and the guide planes.
+struct Row { vec4 d, g0, g1, g2; };
+
+Row loadRow(int x0, int y)
 {
-    if (y < 0 || y >= pc.ch) return; // uniform: the workgroup walks one row at a time
+    Row w = Row(vec4(NAN), vec4(0.0), vec4(0.0), vec4(0.0));
+    if (y < 0 || y >= pc.ch) return w; // uniform: the workgroup walks one row at a time
     uint n = uint(pc.cw) * uint(pc.ch);
     [[unroll]] for (int j = 0; j < 4; j++)
     {
@@ -40,10 +44,25 @@ void addRow(inout vec4 V[NGROUPS * 4], int x0, int y, bool subtract)
         bool inside = x >= 0 && x < pc.cw;
         uint i = inside ? uint(y) * uint(pc.cw) + uint(x) : 0u;
         float d = depth[i];
-        vec3 g = vec3(guide[i], NC > 1 ? guide[n + i] : 0.0, NC > 1 ? guide[2u * n + i] : 0.0);
-        bool known = inside && validDepth(d, pc.zeroIsInvalid);
-        float m = known ? 1.0 : 0.0, p = known ? d : 0.0;
-        vec3 I = known ? g : vec3(0.0);
+        w.d[j] = inside ? d : NAN;
+        w.g0[j] = guide[i];
+        if (NC > 1)
+        {
+            w.g1[j] = guide[n + i];
+            w.g2[j] = guide[2u * n + i];
+        }
+    }
+    return w;
+}
+
+// Adds (or subtracts) the statistics of a row's 4 samples to the vertical sums V.
+void addRow(inout vec4 V[NGROUPS * 4], Row w, bool subtract)
+{
+    [[unroll]] for (int j = 0; j < 4; j++)
+    {
+        bool known = validDepth(w.d[j], pc.zeroIsInvalid);
+        float m = known ? 1.0 : 0.0, p = known ? w.d[j] : 0.0;
+        vec3 I = known ? vec3(w.g0[j], w.g1[j], w.g2[j]) : vec3(0.0);
         vec4 s0, s1, s2 = vec4(0.0), s3 = vec4(0.0);
         if (NC == 1)
         {
@@ -134,13 +153,31 @@ void main()
 
     vec4 V[NGROUPS * 4];
     [[unroll]] for (int e = 0; e < NGROUPS * 4; e++) V[e] = vec4(0.0);
-    for (int dy = -r; dy <= r; dy++) addRow(V, x0, ys + dy, false);
+    for (int dy = -r; dy <= r; dy++) addRow(V, loadRow(x0, ys + dy), false);
+    // The rows entering and leaving the window at the next step (with PF loaded a step ahead, so that the loads are in
+    // flight while this row's sums are exchanged and solved).
+    Row rin, rout;
+    if (PF)
+    {
+        rin = loadRow(x0, ys + 1 + r);
+        rout = loadRow(x0, ys - r);
+    }
     for (int y = ys; y < yEnd; y++)
     {
         if (y > ys)
         {
-            addRow(V, x0, y + r, false);
-            addRow(V, x0, y - r - 1, true);
+            if (!PF)
+            {
+                rin = loadRow(x0, y + r);
+                rout = loadRow(x0, y - r - 1);
+            }
+            addRow(V, rin, false);
+            addRow(V, rout, true);
+            if (PF)
+            {
+                rin = loadRow(x0, y + 1 + r);
+                rout = loadRow(x0, y - r);
+            }
         }
         if (y < 0) continue; // uniform: rows above the grid only carry the walk
         walkPublish(V, t);

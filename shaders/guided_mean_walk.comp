@@ -8,6 +8,7 @@
 
 layout(constant_id = 2) const int NC = 3; // guide planes: 1 or 3
 layout(constant_id = 3) const int L = 32; // rows per walk segment
+layout(constant_id = 4) const bool PF = true; // load the next step's rows a step ahead
 
 layout(std430, binding = 0) readonly buffer Coef { float coef[]; };   // a_0 .. a_{nc-1}, b, v over the grid
 layout(std430, binding = 1) readonly buffer Guide { float guide[]; }; // grid-sized guide (apply mode)
@@ -28,9 +29,13 @@ layout(push_constant) uniform Params
 #define WALK_GROUPS 2
 #include "guided_walk.glsl"
 
-void addRow(inout vec4 V[NGROUPS * 4], int x0, int y, bool subtract)
+// Grid row y at columns x0 .. x0+3: (a_0, a_1, a_2, b) (grey: (a, 0, 0, b)) and v per column, zero outside the grid.
+struct Row { vec4 a[4]; vec4 v; };
+
+Row loadRow(int x0, int y)
 {
-    if (y < 0 || y >= pc.ch) return; // uniform: the workgroup walks one row at a time
+    Row w = Row(vec4[4](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0)), vec4(0.0));
+    if (y < 0 || y >= pc.ch) return w; // uniform: the workgroup walks one row at a time
     uint n = uint(pc.cw) * uint(pc.ch);
     [[unroll]] for (int j = 0; j < 4; j++)
     {
@@ -38,20 +43,26 @@ void addRow(inout vec4 V[NGROUPS * 4], int x0, int y, bool subtract)
         bool inside = x >= 0 && x < pc.cw;
         uint i = inside ? uint(y) * uint(pc.cw) + uint(x) : 0u;
         vec4 a = NC > 1 ? vec4(coef[i], coef[n + i], coef[2u * n + i], coef[3u * n + i]) : vec4(coef[i], 0.0, 0.0, coef[n + i]);
-        vec4 v = vec4(coef[uint(NC + 1) * n + i], 0.0, 0.0, 0.0);
-        if (!inside)
-        {
-            a = vec4(0.0);
-            v = vec4(0.0);
-        }
+        float v = coef[uint(NC + 1) * n + i];
+        w.a[j] = inside ? a : vec4(0.0);
+        w.v[j] = inside ? v : 0.0;
+    }
+    return w;
+}
+
+void addRow(inout vec4 V[NGROUPS * 4], Row w, bool subtract)
+{
+    [[unroll]] for (int j = 0; j < 4; j++)
+    {
+        vec4 v = vec4(w.v[j], 0.0, 0.0, 0.0);
         if (subtract)
         {
-            V[j] -= a;
+            V[j] -= w.a[j];
             V[4 + j] -= v;
         }
         else
         {
-            V[j] += a;
+            V[j] += w.a[j];
             V[4 + j] += v;
         }
     }
@@ -71,13 +82,30 @@ void main()
 
     vec4 V[NGROUPS * 4];
     [[unroll]] for (int e = 0; e < NGROUPS * 4; e++) V[e] = vec4(0.0);
-    for (int dy = -r; dy <= r; dy++) addRow(V, x0, ys + dy, false);
+    for (int dy = -r; dy <= r; dy++) addRow(V, loadRow(x0, ys + dy), false);
+    // The rows entering and leaving the window at the next step (with PF loaded a step ahead).
+    Row rin, rout;
+    if (PF)
+    {
+        rin = loadRow(x0, ys + 1 + r);
+        rout = loadRow(x0, ys - r);
+    }
     for (int y = ys; y < yEnd; y++)
     {
         if (y > ys)
         {
-            addRow(V, x0, y + r, false);
-            addRow(V, x0, y - r - 1, true);
+            if (!PF)
+            {
+                rin = loadRow(x0, y + r);
+                rout = loadRow(x0, y - r - 1);
+            }
+            addRow(V, rin, false);
+            addRow(V, rout, true);
+            if (PF)
+            {
+                rin = loadRow(x0, y + 1 + r);
+                rout = loadRow(x0, y - r);
+            }
         }
         if (y < origin.y) continue; // uniform: rows above the outputs only carry the walk
         walkPublish(V, t);

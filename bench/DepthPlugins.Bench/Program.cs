@@ -39,7 +39,7 @@ foreach (var c in opt.Cases)
         _ => throw new ArgumentException($"unknown case {c}"),
     });
 // Shader variants per case (DEPTHPLUGINS_VK_VARIANTS, read by the library); the first listed is the default build's.
-var variants = new Dictionary<string, List<string>> { ["guided"] = ["walk", "walk16", "walk2w", "old"], ["jbf"] = ["p4"] };
+var variants = new Dictionary<string, List<string>> { ["guided"] = ["walk", "walk16", "walk64", "walknp", "old"], ["jbf"] = ["p4"] };
 if (opt.Variants != null)
     foreach (var k in variants.Keys.ToList())
         variants[k] = opt.Variants.Where(v => v.StartsWith(k + "=")).Select(v => v[(k.Length + 1)..]).DefaultIfEmpty(variants[k][0]).ToList();

@@ -561,9 +561,9 @@ sealed unsafe class RefineJob
     /// <summary>
     /// BENCHMARK-ONLY, temporary: candidate shaders chosen by DEPTHPLUGINS_VK_VARIANTS (e.g. "guided=walk16") so one
     /// benchmark run on the lent GPU compares them on the same device; unset means the default. guided: walk (the walking
-    /// passes, 32-row segments, strip width by radius), walk16 (16-row segments), walk2w (strips of twice as many
-    /// invocations), old (the first fused passes, as merged). To be removed, keeping only the winner, once the H100
-    /// figures are in.
+    /// passes, 32-row segments, rows loaded a step ahead), walk16 / walk64 (16- / 64-row segments), walknp (rows loaded
+    /// when used), old (the first fused passes, as merged). To be removed, keeping only the winner, once the H100 figures
+    /// are in.
     /// </summary>
     static string Variant(string kernel, string fallback)
     {
@@ -626,9 +626,10 @@ sealed unsafe class RefineJob
 
     /// <summary>
     /// The walking guided passes (guided_walk.glsl) for one radius: <see cref="Threads"/> invocations per workgroup, each
-    /// owning 4 adjacent columns of the strip, walking segments of <see cref="Rows"/> rows.
+    /// owning 4 adjacent columns of the strip, walking segments of <see cref="Rows"/> rows, loading each step's rows a step
+    /// ahead when <see cref="Prefetch"/>.
     /// </summary>
-    internal sealed record WalkShape(uint Threads, uint Rows)
+    internal sealed record WalkShape(uint Threads, uint Rows, bool Prefetch)
     {
         /// <summary>Largest radius walked: the strip must hold the 2r halo besides its outputs within the shared memory
         /// every device offers (3 warps' strip of the colour statistics: 30 KiB).</summary>
@@ -646,8 +647,8 @@ sealed unsafe class RefineJob
             if (r > MaxRadius) return null;
             int halo = (r + 3) & ~3;
             uint warps = (uint)Math.Max(1, (3 * halo + 63) / 64);
-            if (variant == "walk2w") warps *= 2;
-            var shape = new WalkShape(32 * warps, variant == "walk16" ? 16u : 32u);
+            uint rows = variant switch { "walk16" => 16u, "walk64" => 64u, _ => 32u };
+            var shape = new WalkShape(32 * warps, rows, variant != "walknp");
             if (SharedBytes(shape.Threads) > dev.MaxSharedBytes || GpuJob.Workgroup(dev, shape.Threads, 1) != (shape.Threads, 1u)) return null;
             return shape;
         }
@@ -696,7 +697,7 @@ sealed unsafe class RefineJob
             var (k0, s0, strips, segments) = w.Cover(grid, r, 0, cw, 0, ch);
             job.Dispatch("guided_coef_walk", [guide, A["depth"], A["coef"]],
                 new Push(pb).Int(cw).Int(ch).Int(grid.X0).Int(grid.Y0).Int(k0).Int(s0).Int(r).Int(zi).Float(_s.Eps).Bytes,
-                strips * w.Threads, segments, [(uint)_nc, w.Rows], w.Threads, 1);
+                strips * w.Threads, segments, [(uint)_nc, w.Rows, w.Prefetch ? 1u : 0u], w.Threads, 1);
         }
         else
         {
@@ -734,7 +735,7 @@ sealed unsafe class RefineJob
         {
             var (k0, s0, strips, segments) = apply ? w.Cover(grid, r, tx, tx + tw, ty, ty + th) : w.Cover(grid, r, 0, cw, 0, ch);
             pc = pc.Int(grid.X0).Int(grid.Y0).Int(k0).Int(s0).Int(r).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
-            job.Dispatch("guided_mean_walk", [A["coef"], guide, output], pc.Bytes, strips * w.Threads, segments, [(uint)_nc, w.Rows], w.Threads, 1);
+            job.Dispatch("guided_mean_walk", [A["coef"], guide, output], pc.Bytes, strips * w.Threads, segments, [(uint)_nc, w.Rows, w.Prefetch ? 1u : 0u], w.Threads, 1);
         }
         else
         {
