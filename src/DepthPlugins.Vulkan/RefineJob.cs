@@ -631,17 +631,17 @@ sealed unsafe class RefineJob
     /// </summary>
     internal sealed record WalkShape(uint Threads, uint Rows, bool Prefetch)
     {
-        /// <summary>Largest radius walked: the strip must hold the 2r halo besides its outputs within the shared memory
-        /// every device offers (3 warps' strip of the colour statistics: 30 KiB).</summary>
+        /// <summary>Largest radius walked: the strip must hold the 2r halo besides its outputs, and at 48 its 3 warps'
+        /// colour statistics take 30 KiB of shared memory (lavapipe offers 32 KiB); the separable passes take larger radii.</summary>
         public const int MaxRadius = 48;
 
         /// <summary>Shared bytes of guided_coef_walk (4 vec4 groups per column, plus the 4-column totals); the mean pass
         /// needs half.</summary>
         public static ulong SharedBytes(uint threads) => 4UL * 5 * threads * 16;
 
-        /// <summary>The shape for radius r on this device, or null when the walk does not serve it. Strips of 32 invocations
-        /// per 3·⌈r/4⌉·4 / 64 (at least one): 128 columns of which 112 are outputs at r = 8, and never fewer than two
-        /// thirds outputs.</summary>
+        /// <summary>The shape for radius r on this device, or null when the walk does not serve it. Strips of ⌈3h / 64⌉
+        /// warps of 32 invocations for a halo of h = r rounded up to a multiple of 4: 128 columns up to r = 20 (112 of
+        /// them outputs at r = 8), 256 up to 40, 384 up to 48; at least two thirds of every strip are outputs.</summary>
         public static WalkShape? For(VulkanDevice dev, int r, string variant)
         {
             if (r > MaxRadius) return null;
