@@ -60,3 +60,116 @@ static class DeformableReference
         return r;
     }
 }
+
+/// <summary>
+/// FDKN forward pass in float64, from the paper and the weight file's description: batch norm applied as written
+/// (not folded), plain loop convolutions, PyTorch's pixel_shuffle rule for depth-to-space, then
+/// <see cref="DeformableReference.Filter"/>. Sizes not divisible by 4 are padded by repeating the last row/column and
+/// cropped back (the library's documented choice).
+/// </summary>
+static class FdknReference
+{
+    public sealed record Tensor(long[] Shape, float[] Data);
+
+    public static double[,] Run(IReadOnlyDictionary<string, Tensor> t, double[,] guide, double[,] target)
+    {
+        int h = target.GetLength(0), w = target.GetLength(1);
+        int h4 = (h + 3) / 4 * 4, w4 = (w + 3) / 4 * 4;
+        var g = Pad(guide, h4, w4);
+        var d = Pad(target, h4, w4);
+        var (wi, oi) = Branch(t, "ImageKernel", SpaceToDepth(g));
+        var (wd, od) = Branch(t, "DepthKernel", SpaceToDepth(d));
+        int hq = h4 / 4, wq = w4 / 4;
+        var weights = new double[9][,];
+        var offsets = new double[18][,];
+        for (int c = 0; c < 9; c++) weights[c] = new double[h4, w4];
+        for (int c = 0; c < 18; c++) offsets[c] = new double[h4, w4];
+        for (int y = 0; y < hq; y++)
+            for (int x = 0; x < wq; x++)
+                for (int i = 0; i < 4; i++)
+                    for (int j = 0; j < 4; j++)
+                    {
+                        for (int c = 0; c < 9; c++)
+                            weights[c][4 * y + i, 4 * x + j] = Sigmoid(wi[c * 16 + i * 4 + j][y, x]) * Sigmoid(wd[c * 16 + i * 4 + j][y, x]);
+                        for (int c = 0; c < 18; c++)
+                            offsets[c][4 * y + i, 4 * x + j] = oi[c * 16 + i * 4 + j][y, x] * od[c * 16 + i * 4 + j][y, x];
+                    }
+        var full = DeformableReference.Filter(d, weights, offsets, 3, 15, residual: true);
+        var o = new double[h, w];
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) o[y, x] = full[y, x];
+        return o;
+    }
+
+    static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+
+    static double[,] Pad(double[,] a, int h4, int w4)
+    {
+        int h = a.GetLength(0), w = a.GetLength(1);
+        var r = new double[h4, w4];
+        for (int y = 0; y < h4; y++) for (int x = 0; x < w4; x++) r[y, x] = a[Math.Min(y, h - 1), Math.Min(x, w - 1)];
+        return r;
+    }
+
+    /// <summary>Channel 4i + j holds pixel (4y + i, 4x + j), as the authors' resample_data concatenates x[:, :, i::4, j::4].</summary>
+    static double[][,] SpaceToDepth(double[,] a)
+    {
+        int hq = a.GetLength(0) / 4, wq = a.GetLength(1) / 4;
+        var r = new double[16][,];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+            {
+                var c = r[4 * i + j] = new double[hq, wq];
+                for (int y = 0; y < hq; y++) for (int x = 0; x < wq; x++) c[y, x] = a[4 * y + i, 4 * x + j];
+            }
+        return r;
+    }
+
+    static (double[][,] Weights, double[][,] Offsets) Branch(IReadOnlyDictionary<string, Tensor> t, string p, double[][,] x)
+    {
+        for (int n = 1; n <= 6; n++)
+        {
+            x = Conv(x, t[$"{p}.conv{n}.weight"], t[$"{p}.conv{n}.bias"]);
+            if (n % 2 == 1)
+            {
+                var (gamma, beta, mean, variance) = (t[$"{p}.conv{n}_bn.weight"].Data, t[$"{p}.conv{n}_bn.bias"].Data,
+                    t[$"{p}.conv{n}_bn.running_mean"].Data, t[$"{p}.conv{n}_bn.running_var"].Data);
+                for (int c = 0; c < x.Length; c++)
+                    foreach (var (y, xx) in Pixels(x[c])) x[c][y, xx] = (x[c][y, xx] - mean[c]) / Math.Sqrt(variance[c] + 1e-5) * gamma[c] + beta[c];
+            }
+            foreach (var c in x) foreach (var (y, xx) in Pixels(c)) c[y, xx] = Math.Max(0, c[y, xx]);
+        }
+        return (Conv(x, t[$"{p}.conv_weight.weight"], t[$"{p}.conv_weight.bias"]), Conv(x, t[$"{p}.conv_offset.weight"], t[$"{p}.conv_offset.bias"]));
+    }
+
+    static IEnumerable<(int, int)> Pixels(double[,] a)
+    {
+        for (int y = 0; y < a.GetLength(0); y++) for (int x = 0; x < a.GetLength(1); x++) yield return (y, x);
+    }
+
+    /// <summary>Zero-padded "same" convolution, weights [out][in][k][k] (cross-correlation, as PyTorch's Conv2d).</summary>
+    public static double[][,] Conv(double[][,] x, Tensor weight, Tensor bias)
+    {
+        int cout = (int)weight.Shape[0], cin = (int)weight.Shape[1], k = (int)weight.Shape[2], r = k / 2;
+        int h = x[0].GetLength(0), w = x[0].GetLength(1);
+        var o = new double[cout][,];
+        for (int co = 0; co < cout; co++)
+        {
+            var oc = o[co] = new double[h, w];
+            for (int y = 0; y < h; y++)
+                for (int xx = 0; xx < w; xx++)
+                {
+                    double s = bias.Data[co];
+                    for (int ci = 0; ci < cin; ci++)
+                        for (int ky = 0; ky < k; ky++)
+                            for (int kx = 0; kx < k; kx++)
+                            {
+                                int iy = y + ky - r, ix = xx + kx - r;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                s += weight.Data[((co * cin + ci) * k + ky) * k + kx] * x[ci][iy, ix];
+                            }
+                    oc[y, xx] = s;
+                }
+        }
+        return o;
+    }
+}

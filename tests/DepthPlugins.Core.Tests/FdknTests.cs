@@ -1,0 +1,269 @@
+using System.Text;
+using NUnit.Framework;
+using DepthPlugins.Core.Deformable;
+using DepthPlugins.Core.Imaging;
+using DepthPlugins.Core.Processing;
+
+namespace DepthPlugins.Core.Tests;
+
+/// <summary>Writes safetensors files for tests (F32 tensors plus the I64 counters PyTorch state dicts carry).</summary>
+static class SafeTensorsWriter
+{
+    public static byte[] Build(IReadOnlyDictionary<string, FdknReference.Tensor> tensors, string? headerOverride = null)
+    {
+        var json = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
+        var data = new MemoryStream();
+        foreach (var (name, t) in tensors)
+        {
+            long begin = data.Length;
+            foreach (var v in t.Data) data.Write(BitConverter.GetBytes(v));
+            json.Append($",\"{name}\":{{\"dtype\":\"F32\",\"shape\":[{string.Join(",", t.Shape)}],\"data_offsets\":[{begin},{data.Length}]}}");
+        }
+        json.Append($",\"counter.num_batches_tracked\":{{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[{data.Length},{data.Length + 8}]}}}}");
+        data.Write(BitConverter.GetBytes(7L));
+        var header = Encoding.UTF8.GetBytes(headerOverride ?? json.ToString());
+        var file = new MemoryStream();
+        file.Write(BitConverter.GetBytes((ulong)header.Length));
+        file.Write(header);
+        data.Position = 0;
+        data.CopyTo(file);
+        return file.ToArray();
+    }
+}
+
+/// <summary>
+/// FDKN against <see cref="FdknReference"/> (float64, batch norm unfolded, plain loops) with random weights, and the
+/// CPU convolution kernel against the reference convolution. Tolerances: convolution 1e-4 relative to the output scale
+/// (float sums of up to 1152 products); FDKN output 1e-4 on a 0..1 depth scale.
+/// </summary>
+public class FdknTests
+{
+    static readonly Parallelism Par = new(0);
+
+    static FdknReference.Tensor RandomTensor(Random rng, double scale, params long[] shape)
+    {
+        long n = shape.Aggregate(1L, (a, b) => a * b);
+        var d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = (float)(scale * (2 * rng.NextDouble() - 1));
+        return new(shape, d);
+    }
+
+    /// <summary>Random FDKN weights scaled so activations neither vanish nor explode (uniform ±√(6/fan-in)) and the
+    /// offset products reach several pixels, so taps leave the window; batch-norm statistics far from identity.</summary>
+    internal static Dictionary<string, FdknReference.Tensor> RandomWeights(int seed)
+    {
+        var rng = new Random(seed);
+        var t = new Dictionary<string, FdknReference.Tensor>();
+        int[] ch = [16, 32, 32, 64, 64, 128, 128];
+        foreach (var p in new[] { "ImageKernel", "DepthKernel" })
+        {
+            for (int n = 1; n <= 6; n++)
+            {
+                t[$"{p}.conv{n}.weight"] = RandomTensor(rng, Math.Sqrt(6.0 / (ch[n - 1] * 9)), ch[n], ch[n - 1], 3, 3);
+                t[$"{p}.conv{n}.bias"] = RandomTensor(rng, 0.1, ch[n]);
+                if (n % 2 == 1)
+                {
+                    t[$"{p}.conv{n}_bn.weight"] = new([ch[n]], RandomTensor(rng, 0.5, ch[n]).Data.Select(v => 1 + v).ToArray());
+                    t[$"{p}.conv{n}_bn.bias"] = RandomTensor(rng, 0.2, ch[n]);
+                    t[$"{p}.conv{n}_bn.running_mean"] = RandomTensor(rng, 0.3, ch[n]);
+                    t[$"{p}.conv{n}_bn.running_var"] = new([ch[n]], RandomTensor(rng, 0.5, ch[n]).Data.Select(v => 1 + v).ToArray());
+                }
+            }
+            t[$"{p}.conv_weight.weight"] = RandomTensor(rng, Math.Sqrt(6.0 / 128), 144, 128, 1, 1);
+            t[$"{p}.conv_weight.bias"] = RandomTensor(rng, 1, 144);
+            t[$"{p}.conv_offset.weight"] = RandomTensor(rng, Math.Sqrt(6.0 / 128), 288, 128, 1, 1);
+            t[$"{p}.conv_offset.bias"] = RandomTensor(rng, 2, 288);
+        }
+        return t;
+    }
+
+    static IEnumerable<TestCaseData> ConvCases()
+    {
+        int seed = 1;
+        foreach (var (cin, cout, k) in new[] { (16, 32, 3), (3, 5, 3), (7, 9, 1), (128, 8, 3), (128, 432, 1) })
+            foreach (var (w, h) in new[] { (1, 1), (5, 3), (24, 2), (25, 4), (53, 3) })
+                yield return new TestCaseData(cin, cout, k, w, h, seed++).SetName($"{{m}}({cin}->{cout},k{k},{w}x{h})");
+    }
+
+    [TestCaseSource(nameof(ConvCases))]
+    public void ConvolutionMatchesReference(int cin, int cout, int k, int w, int h, int seed)
+    {
+        var rng = new Random(seed);
+        var weight = RandomTensor(rng, 1, cout, cin, k, k);
+        var bias = RandomTensor(rng, 1, cout);
+        var x = Enumerable.Range(0, cin).Select(_ => { var a = new double[h, w]; for (int y = 0; y < h; y++) for (int i = 0; i < w; i++) a[y, i] = rng.NextDouble() * 2 - 1; return a; }).ToArray();
+        var input = new FeatureMap(cin, w, h);
+        input.Cover(0, h);
+        for (int c = 0; c < cin; c++) for (int y = 0; y < h; y++) for (int i = 0; i < w; i++) input.Data[input.Index(c, y, i)] = (float)x[c][y, i];
+        var output = new FeatureMap(cout, w, h);
+        output.Cover(0, h);
+        new ConvCpu(new ConvLayer(cout, cin, k, weight.Data, bias.Data)).Run(input, output, 0, h, h, relu: false, Par);
+        var expected = FdknReference.Conv(x, weight, bias);
+        double scale = Math.Sqrt(cin * k * k), worst = 0;
+        for (int c = 0; c < cout; c++)
+            for (int y = -1; y <= h; y++)
+                for (int i = -1; i < output.Stride - 1; i++)
+                {
+                    float v = output.Data[output.Index(c, y, i)];
+                    bool inside = y >= 0 && y < h && i >= 0 && i < w;
+                    // The zero border must stay zero: the next layer reads it as padding.
+                    if (!inside) { Assert.That(v, Is.EqualTo(0f), $"border ({c},{y},{i})"); continue; }
+                    worst = Math.Max(worst, Math.Abs(v - expected[c][y, i]) / scale);
+                }
+        Assert.That(worst, Is.LessThan(1e-5));
+    }
+
+    static IEnumerable<TestCaseData> NetworkCases()
+    {
+        // (width, height, strip rows at ¼ resolution; 0 = automatic)
+        yield return new TestCaseData(8, 8, 0, 1).SetName("{m}(8x8)");
+        yield return new TestCaseData(1, 1, 0, 2).SetName("{m}(1x1 padded)");
+        yield return new TestCaseData(13, 10, 0, 3).SetName("{m}(13x10 padded)");
+        yield return new TestCaseData(37, 29, 2, 4).SetName("{m}(37x29 padded, strips of 2)");
+        yield return new TestCaseData(20, 60, 1, 5).SetName("{m}(20x60, strips of 1)");
+        yield return new TestCaseData(36, 64, 5, 6).SetName("{m}(36x64, strips of 5)");
+    }
+
+    [TestCaseSource(nameof(NetworkCases))]
+    public void NetworkMatchesReference(int w, int h, int strip, int seed)
+    {
+        var tensors = RandomWeights(seed);
+        var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(tensors)));
+        var (guide, depth) = TestData.Scene(w, h, seed, holes: 0);
+        var luma = guide.Luma();
+        var fast = FdknCpu.Refine(model, luma, depth, Progress.None, Par, strip);
+        var slow = FdknReference.Run(tensors, TestData.ToArray(luma), TestData.ToArray(depth));
+        double diff = TestData.MaxDiff(fast, slow);
+        TestContext.Out.WriteLine($"max |fast − reference| = {diff:E2}; mean |out − target| = {fast.Data.Zip(depth.Data, (a, b) => Math.Abs(a - b)).Average():E2}");
+        Assert.That(diff, Is.LessThan(1e-4));
+    }
+
+    /// <summary>The random network must actually move pixels, or the comparison above would prove little.</summary>
+    [Test]
+    public void RandomNetworkChangesTheDepth()
+    {
+        var tensors = RandomWeights(9);
+        var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(tensors)));
+        var (guide, depth) = TestData.Scene(24, 20, 9, holes: 0);
+        var fast = FdknCpu.Refine(model, guide.Luma(), depth, Progress.None, Par);
+        Assert.That(fast.Data.Zip(depth.Data, (a, b) => Math.Abs(a - b)).Average(), Is.GreaterThan(1e-2));
+    }
+
+    [Test]
+    public void ProgressIsReportedAndCancelStops()
+    {
+        var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(RandomWeights(3))));
+        var (guide, depth) = TestData.Scene(16, 40, 3, holes: 0);
+        var seen = new List<float>();
+        FdknCpu.Refine(model, guide.Luma(), depth, new Progress(f => { seen.Add(f); return true; }), Par, stripRows: 3);
+        Assert.That(seen, Is.Ordered);
+        Assert.That(seen[^1], Is.EqualTo(1f));
+        Assert.That(seen.Count, Is.GreaterThan(20));
+        int calls = 0;
+        var e = Assert.Throws<DpException>(() => FdknCpu.Refine(model, guide.Luma(), depth, new Progress(_ => ++calls < 5), Par, stripRows: 3));
+        Assert.That(e!.Status, Is.EqualTo(DpStatus.Cancelled));
+    }
+
+    [Test]
+    public void RejectsNonFiniteOrMismatchedInputs()
+    {
+        var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(RandomWeights(3))));
+        var (guide, depth) = TestData.Scene(8, 8, 3, holes: 0);
+        depth[3, 3] = float.NaN;
+        Assert.That(Assert.Throws<DpException>(() => FdknCpu.Refine(model, guide.Luma(), depth, Progress.None, Par))!.Status, Is.EqualTo(DpStatus.InvalidArgument));
+        Assert.Throws<DpException>(() => FdknCpu.Refine(model, guide.Luma(), new Plane(8, 9), Progress.None, Par));
+    }
+
+    /// <summary>Batch norm is folded at load time: conv1 of the loaded model applied to an input equals conv → BN of the file.</summary>
+    [Test]
+    public void BatchNormIsFoldedIntoTheConvolution()
+    {
+        var t = RandomWeights(4);
+        var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(t)));
+        var c1 = model.Depth.Convs[0];
+        var rng = new Random(1);
+        var x = Enumerable.Range(0, 16).Select(_ => new double[,] { { rng.NextDouble(), rng.NextDouble() }, { rng.NextDouble(), rng.NextDouble() } }).ToArray();
+        var folded = FdknReference.Conv(x, new([32, 16, 3, 3], c1.Weights), new([32], c1.Bias));
+        var raw = FdknReference.Conv(x, t["DepthKernel.conv1.weight"], t["DepthKernel.conv1.bias"]);
+        for (int c = 0; c < 32; c++)
+        {
+            double s = t["DepthKernel.conv1_bn.weight"].Data[c] / Math.Sqrt(t["DepthKernel.conv1_bn.running_var"].Data[c] + 1e-5);
+            double expect = (raw[c][1, 0] - t["DepthKernel.conv1_bn.running_mean"].Data[c]) * s + t["DepthKernel.conv1_bn.bias"].Data[c];
+            Assert.That(folded[c][1, 0], Is.EqualTo(expect).Within(1e-5));
+        }
+        Assert.That(model.Depth.Convs[1].Weights, Is.EqualTo(t["DepthKernel.conv2.weight"].Data), "conv2 has no batch norm");
+    }
+}
+
+/// <summary>The safetensors reader: values, dtypes, and a clear Model error for every malformation.</summary>
+public class SafeTensorsTests
+{
+    static byte[] Header(string json, int dataBytes = 8)
+    {
+        var h = Encoding.UTF8.GetBytes(json);
+        var f = new byte[8 + h.Length + dataBytes];
+        BitConverter.GetBytes((ulong)h.Length).CopyTo(f, 0);
+        h.CopyTo(f, 8);
+        return f;
+    }
+
+    [Test]
+    public void ReadsValuesShapesAndMetadata()
+    {
+        var t = new Dictionary<string, FdknReference.Tensor> { ["a.b"] = new([2, 3], [1, 2, 3, 4, 5, 6]), ["c"] = new([1], [-0.5f]) };
+        var st = SafeTensors.Parse(SafeTensorsWriter.Build(t));
+        Assert.That(st.Float32("a.b", 2, 3), Is.EqualTo(new float[] { 1, 2, 3, 4, 5, 6 }));
+        Assert.That(st.Float32("c", 1), Is.EqualTo(new[] { -0.5f }));
+        Assert.That(st.Metadata["format"], Is.EqualTo("pt"));
+        Assert.That(st.Tensors["counter.num_batches_tracked"].DType, Is.EqualTo("I64"));
+    }
+
+    [Test]
+    public void ReadsHalfAndBfloat16()
+    {
+        // 1.5 in F16 is 0x3E00; -2 in BF16 is 0xC000. Header padded with spaces, as the format allows.
+        var f = Header("{\"h\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]},\"b\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[2,4]}}   ", 4);
+        int d = f.Length - 4;
+        f[d] = 0x00; f[d + 1] = 0x3E; f[d + 2] = 0x00; f[d + 3] = 0xC0;
+        var st = SafeTensors.Parse(f);
+        Assert.That(st.Float32("h", 1), Is.EqualTo(new[] { 1.5f }));
+        Assert.That(st.Float32("b", 1), Is.EqualTo(new[] { -2f }));
+    }
+
+    static IEnumerable<TestCaseData> Malformed()
+    {
+        yield return new TestCaseData(new byte[5]).SetName("{m}(too short)");
+        var huge = new byte[16]; BitConverter.GetBytes(1UL << 40).CopyTo(huge, 0);
+        yield return new TestCaseData(huge).SetName("{m}(header length beyond the file)");
+        yield return new TestCaseData(Header("[1,2]")).SetName("{m}(not an object)");
+        yield return new TestCaseData(Header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}")).SetName("{m}(truncated JSON)");
+        yield return new TestCaseData(Header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,16]}}")).SetName("{m}(range beyond data)");
+        yield return new TestCaseData(Header("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}")).SetName("{m}(size mismatch)");
+        yield return new TestCaseData(Header("{\"a\":{\"dtype\":\"Q4\",\"shape\":[2],\"data_offsets\":[0,8]}}")).SetName("{m}(unknown dtype)");
+        yield return new TestCaseData(Header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]}}")).SetName("{m}(no offsets)");
+        yield return new TestCaseData(Header("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}")).SetName("{m}(negative dim)");
+        yield return new TestCaseData(Header("{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,8]}}")).SetName("{m}(fractional dim)");
+        yield return new TestCaseData(Header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}")).SetName("{m}(duplicate)");
+        yield return new TestCaseData(Header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}} x")).SetName("{m}(trailing text)");
+        yield return new TestCaseData(Header("{\"__metadata__\":{\"k\":3}}")).SetName("{m}(metadata not string)");
+    }
+
+    [TestCaseSource(nameof(Malformed))]
+    public void RejectsMalformedFiles(byte[] file)
+    {
+        var e = Assert.Throws<DpException>(() => SafeTensors.Parse(file, "x.safetensors"));
+        Assert.That(e!.Status, Is.EqualTo(DpStatus.Model));
+        Assert.That(e.Message, Does.Contain("x.safetensors"));
+    }
+
+    [Test]
+    public void WrongShapeDtypeOrMissingTensorIsAModelError()
+    {
+        var st = SafeTensors.Parse(SafeTensorsWriter.Build(new Dictionary<string, FdknReference.Tensor> { ["w"] = new([2, 2], [1, 2, 3, 4]) }));
+        Assert.That(Assert.Throws<DpException>(() => st.Float32("w", 4))!.Status, Is.EqualTo(DpStatus.Model));
+        Assert.That(Assert.Throws<DpException>(() => st.Float32("v", 4))!.Status, Is.EqualTo(DpStatus.Model));
+        Assert.That(Assert.Throws<DpException>(() => st.Float32("counter.num_batches_tracked"))!.Status, Is.EqualTo(DpStatus.Model));
+        Assert.That(Assert.Throws<DpException>(() => FdknModel.FromTensors(st))!.Message, Does.Contain("ImageKernel.conv1.weight"));
+        Assert.That(Assert.Throws<DpException>(() => FdknModel.Load("/nonexistent/fdkn.safetensors"))!.Status, Is.EqualTo(DpStatus.Model));
+    }
+}
