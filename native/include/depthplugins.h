@@ -41,7 +41,7 @@ extern "C" {
 
 /** ABI version implemented by this header. Adapters compare it with dp_abi_version() and refuse to run
  *  when the library's is lower (the library lacks something the header declares). \since 1 */
-#define DP_ABI_VERSION 1u
+#define DP_ABI_VERSION 2u
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Status                                                                                            */
@@ -170,6 +170,10 @@ typedef enum dp_refine_method {
     DP_REFINE_JOINT_BILATERAL = 0,  /**< Joint bilateral filter (a smaller depth is bicubic-upsampled first). */
     DP_REFINE_GUIDED = 1,           /**< Guided filter (He et al.); a smaller depth uses guided upsampling. */
     DP_REFINE_JOINT_BILATERAL_UPSAMPLING = 2, /**< Kopf et al. 2007, from the low-resolution grid. */
+    DP_REFINE_FDKN = 3,             /**< FDKN deformable kernels predicted by a network (Kim, Ponce, Ham 2021) from the
+                                         guide's luminance and the depth; needs weights_path. A smaller depth is
+                                         bicubic-upsampled first (FDKN refines a bicubic upsample, as it was trained).
+                                         radius, sigmas and eps are ignored. \since 2 */
     DP_REFINE_METHOD_MAX_ENUM = 0x7FFFFFFF
 } dp_refine_method;
 
@@ -182,6 +186,11 @@ typedef struct dp_refine_options {
     float eps;             /**< Guided-filter regularisation on the (0..1)^2 scale. 0 = default. */
     int32_t zero_is_invalid; /**< Nonzero (default): depth 0 means unknown and is filled from known neighbours. NaN is always unknown. */
     int32_t grey_guide;    /**< Nonzero: use the guide's luminance instead of its colour. Default 0. */
+    /* Appended after the first layout (struct_size 32); older callers get the defaults. */
+    const char *weights_path; /**< DP_REFINE_FDKN: NUL-terminated UTF-8 path of the network weights (.safetensors with
+                                   the tensor names of the authors' FDKN state dict; tools/train_fdkn writes them).
+                                   Read during the call only; the library caches the loaded weights until the file
+                                   changes. Default NULL. \since 2 */
 } dp_refine_options;
 
 /** Fills *options with defaults (set struct_size first). Errors: DP_ERROR_INVALID_ARGUMENT. */
@@ -193,7 +202,10 @@ DP_API dp_status dp_refine_options_default(dp_refine_options *options);
  *  NaN) is excluded from every weight; output pixels with no known depth nearby are 0 (NaN in float
  *  output when zero_is_invalid is 0). options may be NULL (defaults); progress may be NULL.
  *  The caller keeps ownership of every pointer. depth_out may alias depth_in.
- *  Errors: DP_ERROR_INVALID_ARGUMENT, DP_ERROR_CANCELLED, DP_ERROR_OUT_OF_MEMORY, DP_ERROR_DEVICE. */
+ *  With DP_REFINE_FDKN, depth pixels still unknown after upsampling stay unknown in depth_out; a missing or
+ *  unreadable weights file is DP_ERROR_IO, a malformed one (wrong tensors or shapes) DP_ERROR_MODEL.
+ *  Errors: DP_ERROR_INVALID_ARGUMENT, DP_ERROR_CANCELLED, DP_ERROR_OUT_OF_MEMORY, DP_ERROR_DEVICE,
+ *  DP_ERROR_IO and DP_ERROR_MODEL (FDKN weights). */
 DP_API dp_status dp_refine_depth(dp_context *context, const dp_image *guide, const dp_image *depth_in,
                                  const dp_image *depth_out, const dp_refine_options *options,
                                  dp_progress_fn progress, void *user_data);

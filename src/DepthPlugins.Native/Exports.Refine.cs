@@ -7,6 +7,7 @@ namespace DepthPlugins.Native;
 
 static unsafe partial class Exports
 {
+    /// <summary>Size of the first published dp_refine_options (before weights_path was appended).</summary>
     const uint RefineOptionsV1 = 32;
 
     static DpRefineOptions RefineDefaults() => new()
@@ -19,6 +20,7 @@ static unsafe partial class Exports
         Eps = 0,
         ZeroIsInvalid = 1,
         GreyGuide = 0,
+        WeightsPath = 0,
     };
 
     [UnmanagedCallersOnly(EntryPoint = "dp_refine_options_default")]
@@ -44,7 +46,7 @@ static unsafe partial class Exports
             var dout = Interop.ToPixelBuffer(depthOut, "depth_out");
             var o = RefineDefaults();
             if (options != null) Interop.ReadVersioned(options, RefineOptionsV1, "options", ref o);
-            if (o.Method is < 0 or > (int)RefineMethod.JointBilateralUpsampling)
+            if (o.Method is < 0 or > (int)RefineMethod.Fdkn)
                 throw DpException.Invalid($"options.method {o.Method} is not a dp_refine_method");
             if (din.Width > g.Width || din.Height > g.Height)
                 throw DpException.Invalid($"depth_in {din.Width}x{din.Height} is larger than the guide {g.Width}x{g.Height}");
@@ -59,6 +61,7 @@ static unsafe partial class Exports
                 Eps = o.Eps,
                 ZeroIsInvalid = o.ZeroIsInvalid != 0,
                 GreyGuide = o.GreyGuide != 0,
+                WeightsPath = o.WeightsPath == 0 ? null : Marshal.PtrToStringUTF8(o.WeightsPath),
             };
             ro.Resolve(); // reject bad parameters before reading any pixels
             // Inputs are copied into managed planes first, so depth_out may alias depth_in (in-place refinement).

@@ -40,6 +40,8 @@ struct DpRefineOptions
     public float Eps;
     public int ZeroIsInvalid;
     public int GreyGuide;
+    // Appended in ABI 2 (the first layout is 32 bytes).
+    public nint WeightsPath;
 }
 
 static unsafe class Interop

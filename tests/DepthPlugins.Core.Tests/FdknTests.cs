@@ -264,6 +264,68 @@ public class SafeTensorsTests
         Assert.That(Assert.Throws<DpException>(() => st.Float32("v", 4))!.Status, Is.EqualTo(DpStatus.Model));
         Assert.That(Assert.Throws<DpException>(() => st.Float32("counter.num_batches_tracked"))!.Status, Is.EqualTo(DpStatus.Model));
         Assert.That(Assert.Throws<DpException>(() => FdknModel.FromTensors(st))!.Message, Does.Contain("ImageKernel.conv1.weight"));
-        Assert.That(Assert.Throws<DpException>(() => FdknModel.Load("/nonexistent/fdkn.safetensors"))!.Status, Is.EqualTo(DpStatus.Model));
+        Assert.That(Assert.Throws<DpException>(() => FdknModel.Load("/nonexistent/fdkn.safetensors"))!.Status, Is.EqualTo(DpStatus.Io));
+    }
+}
+
+/// <summary>FDKN through <see cref="Refinement.DepthRefiner"/>: upsampling first, unknown depth, options.</summary>
+public class FdknRefinerTests
+{
+    static string WriteRandomWeights(int seed)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"fdkn_test_{Environment.ProcessId}_{seed}.safetensors");
+        File.WriteAllBytes(path, SafeTensorsWriter.Build(FdknTests.RandomWeights(seed)));
+        return path;
+    }
+
+    [Test]
+    public void SmallerDepthIsBicubicUpsampledThenRefined()
+    {
+        string weights = WriteRandomWeights(11);
+        try
+        {
+            var (guide, _) = TestData.Scene(40, 28, 11, holes: 0);
+            var (_, small) = TestData.Scene(5, 4, 12, holes: 0);
+            var kernels = new Refinement.CpuRefineKernels(new Parallelism(0));
+            var got = Refinement.DepthRefiner.Refine(kernels, guide, small, new Refinement.RefineOptions { Method = Refinement.RefineMethod.Fdkn, WeightsPath = weights }, Progress.None);
+            var target = Resampler.Resize(small, 40, 28, ResampleFilter.Bicubic);
+            var want = FdknCpu.Refine(FdknModel.Load(weights), guide.Luma(), target, Progress.None, new Parallelism(0));
+            Assert.That(got.Data, Is.EqualTo(want.Data));
+        }
+        finally { File.Delete(weights); }
+    }
+
+    [Test]
+    public void UnknownDepthStaysUnknown()
+    {
+        string weights = WriteRandomWeights(12);
+        try
+        {
+            var (guide, depth) = TestData.Scene(24, 16, 13, holes: 0.1);
+            var kernels = new Refinement.CpuRefineKernels(new Parallelism(0));
+            foreach (bool zeroInvalid in new[] { true, false })
+            {
+                var got = Refinement.DepthRefiner.Refine(kernels, guide, depth,
+                    new Refinement.RefineOptions { Method = Refinement.RefineMethod.Fdkn, WeightsPath = weights, ZeroIsInvalid = zeroInvalid }, Progress.None);
+                for (int i = 0; i < depth.Data.Length; i++)
+                {
+                    bool unknown = float.IsNaN(depth.Data[i]) || (zeroInvalid && depth.Data[i] == 0);
+                    if (unknown) Assert.That(got.Data[i], zeroInvalid ? Is.EqualTo(0f) : Is.NaN, $"pixel {i}");
+                    else Assert.That(float.IsFinite(got.Data[i]), $"pixel {i}");
+                }
+            }
+        }
+        finally { File.Delete(weights); }
+    }
+
+    [Test]
+    public void WeightsAreRequired()
+    {
+        var (guide, depth) = TestData.Scene(8, 8, 1);
+        var kernels = new Refinement.CpuRefineKernels(new Parallelism(0));
+        var e = Assert.Throws<DpException>(() => Refinement.DepthRefiner.Refine(kernels, guide, depth, new Refinement.RefineOptions { Method = Refinement.RefineMethod.Fdkn }, Progress.None));
+        Assert.That(e!.Status, Is.EqualTo(DpStatus.InvalidArgument));
+        e = Assert.Throws<DpException>(() => Refinement.DepthRefiner.Refine(kernels, guide, depth, new Refinement.RefineOptions { Method = Refinement.RefineMethod.Fdkn, WeightsPath = "/nonexistent.safetensors" }, Progress.None));
+        Assert.That(e!.Status, Is.EqualTo(DpStatus.Io));
     }
 }

@@ -84,6 +84,32 @@ public sealed class FdknModel
 
     public static FdknModel Load(string path) => FromTensors(SafeTensors.Read(path));
 
+    static readonly Lock CacheLock = new();
+    static (string Key, FdknModel Model)? _lastLoaded;
+
+    /// <summary>
+    /// <see cref="Load"/>, reusing the model last loaded from the same unchanged file (full path, size and modification
+    /// time), so repeated calls from a host (one per tile or preview) neither re-read nor re-pack the weights.
+    /// </summary>
+    public static FdknModel LoadCached(string path)
+    {
+        string key;
+        try
+        {
+            var info = new FileInfo(Path.GetFullPath(path));
+            key = $"{info.FullName}|{(info.Exists ? info.Length : -1)}|{(info.Exists ? info.LastWriteTimeUtc.Ticks : 0)}";
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException)
+        {
+            throw new DpException(DpStatus.Io, $"weights path '{path}' is not usable: {e.Message}", e);
+        }
+        lock (CacheLock)
+            if (_lastLoaded is { } c && c.Key == key) return c.Model;
+        var model = Load(path);
+        lock (CacheLock) _lastLoaded = (key, model);
+        return model;
+    }
+
     /// <summary>Builds the model from the authors' state-dict names (<c>ImageKernel.conv1.weight</c>, …), folding each
     /// inference-mode batch norm into the convolution before it: w·s and (b − mean)·s + β with s = γ/√(var + ε).</summary>
     public static FdknModel FromTensors(SafeTensors st) => new(Branch(st, "ImageKernel"), Branch(st, "DepthKernel"), st.Source);

@@ -13,7 +13,8 @@ public sealed record TensorInfo(string Name, string DType, long[] Shape, long Be
 /// Reader for the safetensors format (Hugging Face): an 8-byte little-endian header length, a UTF-8 JSON object mapping
 /// tensor names to <c>{"dtype", "shape", "data_offsets": [begin, end]}</c> (plus an optional <c>__metadata__</c> map of
 /// strings), then the little-endian tensor bytes, offsets relative to the end of the header. Parsed with
-/// <see cref="Utf8JsonReader"/> (no reflection, AOT-safe). Every malformation is a <see cref="DpStatus.Model"/> error.
+/// <see cref="Utf8JsonReader"/> (no reflection, AOT-safe). A missing or unreadable file is a <see cref="DpStatus.Io"/>
+/// error, every malformation a <see cref="DpStatus.Model"/> error.
 /// </summary>
 public sealed class SafeTensors
 {
@@ -51,13 +52,13 @@ public sealed class SafeTensors
         try
         {
             var info = new FileInfo(path);
-            if (!info.Exists) throw new DpException(DpStatus.Model, $"weights file '{path}' does not exist");
+            if (!info.Exists) throw new DpException(DpStatus.Io, $"weights file '{path}' does not exist");
             if (info.Length > Array.MaxLength) throw new DpException(DpStatus.Model, $"weights file '{path}' is too large ({info.Length} bytes)");
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new DpException(DpStatus.Model, $"weights file '{path}' cannot be read: {e.Message}", e);
+            throw new DpException(DpStatus.Io, $"weights file '{path}' cannot be read: {e.Message}", e);
         }
         return Parse(bytes, path);
     }

@@ -1,3 +1,4 @@
+using DepthPlugins.Core.Deformable;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 
@@ -10,6 +11,8 @@ public interface IRefineKernels
     Plane JointBilateral(Image guide, Plane depth, JointBilateralParams p, DepthValidity validity, Progress progress);
     Plane Guided(Image guide, Plane depth, GuidedParams p, DepthValidity validity, Progress progress);
     Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress);
+    /// <summary>FDKN on a full-size, finite target and the guide's luminance (see <see cref="FdknCpu.Refine"/>).</summary>
+    Plane Fdkn(FdknModel model, Plane guideLuma, Plane target, Progress progress);
 }
 
 /// <summary>The CPU implementation of the refinement kernels.</summary>
@@ -22,6 +25,8 @@ public sealed class CpuRefineKernels(Parallelism par) : IRefineKernels
         => GuidedFilter.Apply(guide, depth, p, validity, progress, par);
     public Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress)
         => JointBilateralUpsampling.Apply(guide, depth, p, validity, progress, par);
+    public Plane Fdkn(FdknModel model, Plane guideLuma, Plane target, Progress progress)
+        => FdknCpu.Refine(model, guideLuma, target, progress, par);
 }
 
 /// <summary>
@@ -36,7 +41,7 @@ public static class DepthRefiner
         var o = options.Resolve();
         if (depth.Width > guide.Width || depth.Height > guide.Height)
             throw DpException.Invalid($"depth {depth.Width}x{depth.Height} is larger than the guide {guide.Width}x{guide.Height}");
-        var g = PrepareGuide(guide, o.GreyGuide);
+        var g = PrepareGuide(guide, o.GreyGuide || o.Method == RefineMethod.Fdkn); // FDKN was trained on luminance
         var validity = new DepthValidity(o.ZeroIsInvalid);
         bool smaller = depth.Width != guide.Width || depth.Height != guide.Height;
         Plane result;
@@ -50,6 +55,9 @@ public static class DepthRefiner
             case RefineMethod.Guided:
                 result = kernels.Guided(g, depth, new(o.Radius, o.Eps), validity, progress);
                 break;
+            case RefineMethod.Fdkn:
+                result = RefineFdkn(kernels, g.Channels[0], depth, o.WeightsPath!, validity, progress);
+                break;
             default:
                 result = kernels.JointBilateralUpsample(g, depth, new(o.Radius, o.SigmaSpatial, o.SigmaRange), validity, progress);
                 break;
@@ -59,6 +67,25 @@ public static class DepthRefiner
         for (long i = 0; i < data.LongLength; i++)
             if (!float.IsFinite(data[i])) data[i] = unknown;
         progress.Report(1f);
+        return result;
+    }
+
+    /// <summary>
+    /// FDKN refines a full-size target: a smaller depth is bicubic-upsampled first (the degradation FDKN was trained on;
+    /// unknown pixels are left out of the interpolation). The network has no notion of unknown depth: pixels still
+    /// unknown enter it as 0 and are unknown in the result.
+    /// </summary>
+    static Plane RefineFdkn(IRefineKernels kernels, Plane luma, Plane depth, string weightsPath, DepthValidity validity, Progress progress)
+    {
+        var model = FdknModel.LoadCached(weightsPath);
+        bool smaller = depth.Width != luma.Width || depth.Height != luma.Height;
+        var target = smaller ? Resampler.Resize(depth, luma.Width, luma.Height, ResampleFilter.Bicubic, validity.IsValid) : depth.Clone();
+        var unknown = new bool[target.Data.Length];
+        for (long i = 0; i < target.Data.LongLength; i++)
+            if (!validity.IsValid(target.Data[i])) { unknown[i] = true; target.Data[i] = 0f; }
+        progress.Report(0.05f);
+        var result = kernels.Fdkn(model, luma, target, progress.Stage(0.05f, 1f));
+        for (long i = 0; i < unknown.LongLength; i++) if (unknown[i]) result.Data[i] = float.NaN;
         return result;
     }
 
