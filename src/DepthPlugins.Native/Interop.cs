@@ -40,8 +40,22 @@ struct DpRefineOptions
     public float Eps;
     public int ZeroIsInvalid;
     public int GreyGuide;
-    // Appended in ABI 2 (the first layout is 32 bytes).
+    // Appended after the first layout (32 bytes).
     public nint WeightsPath;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+struct DpDepthOptions
+{
+    public uint StructSize;
+    public int Refine;
+    public int RefineRadius;
+    public int InputSize;
+    public int NearIsWhite;
+    public float ClipLow;
+    public float ClipHigh;
+    public int Provider;
+    public int DeviceId;
 }
 
 static unsafe class Interop
