@@ -22,17 +22,9 @@ public static class FdknCpu
     /// <param name="stripRows">¼-resolution rows per strip; 0 chooses from the memory budget (tests force small strips).</param>
     public static Plane Refine(FdknModel model, Plane guideLuma, Plane target, Progress progress, Parallelism par, int stripRows = 0)
     {
-        if (guideLuma.Width != target.Width || guideLuma.Height != target.Height)
-            throw DpException.Invalid($"FDKN guide {guideLuma.Width}x{guideLuma.Height} and target {target.Width}x{target.Height} differ in size");
-        if (!guideLuma.Data.All(float.IsFinite) || !target.Data.All(float.IsFinite))
-            throw DpException.Invalid("FDKN inputs must be finite (unknown depth must be filled or masked first)");
-        int w = target.Width, h = target.Height;
-        int w4 = RoundUp(w, FdknModel.Factor), h4 = RoundUp(h, FdknModel.Factor);
-        if ((long)w4 * h4 > Array.MaxLength) throw new DpException(DpStatus.OutOfMemory, $"image {w}x{h} is too large");
-        var guide = PadReplicate(guideLuma, w4, h4);
-        var depth = PadReplicate(target, w4, h4);
-        var output = new Strips(model, w4, h4, stripRows).Run(guide, depth, progress, par);
-        return w4 == w && h4 == h ? output : Crop(output, w, h);
+        var (guide, depth) = FdknModel.PrepareInputs(guideLuma, target);
+        var output = new Strips(model, guide.Width, guide.Height, stripRows).Run(guide, depth, progress, par);
+        return FdknModel.Crop(output, target.Width, target.Height);
     }
 
     sealed class Strips
@@ -166,28 +158,5 @@ public static class FdknCpu
         }
 
         static float Sigmoid(float v) => 1f / (1f + MathF.Exp(-v));
-    }
-
-    static int RoundUp(int v, int m) => (v + m - 1) / m * m;
-
-    static Plane PadReplicate(Plane p, int w, int h)
-    {
-        if (p.Width == w && p.Height == h) return p;
-        var r = new Plane(w, h);
-        for (int y = 0; y < h; y++)
-        {
-            var src = p.Row(Math.Min(y, p.Height - 1));
-            var dst = r.Row(y);
-            src.CopyTo(dst);
-            dst[p.Width..].Fill(src[^1]);
-        }
-        return r;
-    }
-
-    static Plane Crop(Plane p, int w, int h)
-    {
-        var r = new Plane(w, h);
-        for (int y = 0; y < h; y++) p.Row(y)[..w].CopyTo(r.Row(y));
-        return r;
     }
 }

@@ -1,3 +1,5 @@
+using DepthPlugins.Core.Imaging;
+
 namespace DepthPlugins.Core.Deformable;
 
 /// <summary>
@@ -83,6 +85,45 @@ public sealed class FdknModel
     public long MacsPerQuarterPixel => new[] { Image, Depth }.Sum(b => b.Convs.Sum(c => c.MacsPerPixel) + b.Heads.MacsPerPixel);
 
     public static FdknModel Load(string path) => FromTensors(SafeTensors.Read(path));
+
+    /// <summary>
+    /// Checks FDKN's inputs (same size, finite) and pads both to multiples of <see cref="Factor"/> by repeating the last
+    /// column and row — the authors' code needs sides divisible by 4; replication, unlike zeros, shows the network no
+    /// false edge at the border. Every backend runs on these padded planes and crops with <see cref="Crop"/>.
+    /// </summary>
+    public static (Plane Guide, Plane Target) PrepareInputs(Plane guideLuma, Plane target)
+    {
+        if (guideLuma.Width != target.Width || guideLuma.Height != target.Height)
+            throw DpException.Invalid($"FDKN guide {guideLuma.Width}x{guideLuma.Height} and target {target.Width}x{target.Height} differ in size");
+        if (!guideLuma.Data.All(float.IsFinite) || !target.Data.All(float.IsFinite))
+            throw DpException.Invalid("FDKN inputs must be finite (unknown depth must be filled or masked first)");
+        int w4 = (target.Width + Factor - 1) / Factor * Factor, h4 = (target.Height + Factor - 1) / Factor * Factor;
+        if ((long)w4 * h4 > Array.MaxLength) throw new DpException(DpStatus.OutOfMemory, $"image {target.Width}x{target.Height} is too large");
+        return (PadReplicate(guideLuma, w4, h4), PadReplicate(target, w4, h4));
+    }
+
+    static Plane PadReplicate(Plane p, int w, int h)
+    {
+        if (p.Width == w && p.Height == h) return p;
+        var r = new Plane(w, h);
+        for (int y = 0; y < h; y++)
+        {
+            var src = p.Row(Math.Min(y, p.Height - 1));
+            var dst = r.Row(y);
+            src.CopyTo(dst);
+            dst[p.Width..].Fill(src[^1]);
+        }
+        return r;
+    }
+
+    /// <summary>The top-left <paramref name="w"/> × <paramref name="h"/> of a padded result (itself when nothing was padded).</summary>
+    public static Plane Crop(Plane p, int w, int h)
+    {
+        if (p.Width == w && p.Height == h) return p;
+        var r = new Plane(w, h);
+        for (int y = 0; y < h; y++) p.Row(y)[..w].CopyTo(r.Row(y));
+        return r;
+    }
 
     static readonly Lock CacheLock = new();
     static (string Key, FdknModel Model)? _lastLoaded;
