@@ -69,9 +69,7 @@ static class DeformableReference
 /// </summary>
 static class FdknReference
 {
-    public sealed record Tensor(long[] Shape, float[] Data);
-
-    public static double[,] Run(IReadOnlyDictionary<string, Tensor> t, double[,] guide, double[,] target)
+    public static double[,] Run(IReadOnlyDictionary<string, TestTensor> t, double[,] guide, double[,] target)
     {
         int h = target.GetLength(0), w = target.GetLength(1);
         int h4 = (h + 3) / 4 * 4, w4 = (w + 3) / 4 * 4;
@@ -124,7 +122,7 @@ static class FdknReference
         return r;
     }
 
-    static (double[][,] Weights, double[][,] Offsets) Branch(IReadOnlyDictionary<string, Tensor> t, string p, double[][,] x)
+    static (double[][,] Weights, double[][,] Offsets) Branch(IReadOnlyDictionary<string, TestTensor> t, string p, double[][,] x)
     {
         for (int n = 1; n <= 6; n++)
         {
@@ -147,7 +145,7 @@ static class FdknReference
     }
 
     /// <summary>Zero-padded "same" convolution, weights [out][in][k][k] (cross-correlation, as PyTorch's Conv2d).</summary>
-    public static double[][,] Conv(double[][,] x, Tensor weight, Tensor bias)
+    public static double[][,] Conv(double[][,] x, TestTensor weight, TestTensor bias)
     {
         int cout = (int)weight.Shape[0], cin = (int)weight.Shape[1], k = (int)weight.Shape[2], r = k / 2;
         int h = x[0].GetLength(0), w = x[0].GetLength(1);

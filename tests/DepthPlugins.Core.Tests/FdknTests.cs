@@ -6,76 +6,14 @@ using DepthPlugins.Core.Processing;
 
 namespace DepthPlugins.Core.Tests;
 
-/// <summary>Writes safetensors files for tests (F32 tensors plus the I64 counters PyTorch state dicts carry).</summary>
-static class SafeTensorsWriter
-{
-    public static byte[] Build(IReadOnlyDictionary<string, FdknReference.Tensor> tensors, string? headerOverride = null)
-    {
-        var json = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
-        var data = new MemoryStream();
-        foreach (var (name, t) in tensors)
-        {
-            long begin = data.Length;
-            foreach (var v in t.Data) data.Write(BitConverter.GetBytes(v));
-            json.Append($",\"{name}\":{{\"dtype\":\"F32\",\"shape\":[{string.Join(",", t.Shape)}],\"data_offsets\":[{begin},{data.Length}]}}");
-        }
-        json.Append($",\"counter.num_batches_tracked\":{{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[{data.Length},{data.Length + 8}]}}}}");
-        data.Write(BitConverter.GetBytes(7L));
-        var header = Encoding.UTF8.GetBytes(headerOverride ?? json.ToString());
-        var file = new MemoryStream();
-        file.Write(BitConverter.GetBytes((ulong)header.Length));
-        file.Write(header);
-        data.Position = 0;
-        data.CopyTo(file);
-        return file.ToArray();
-    }
-}
-
 /// <summary>
 /// FDKN against <see cref="FdknReference"/> (float64, batch norm unfolded, plain loops) with random weights, and the
-/// CPU convolution kernel against the reference convolution. Tolerances: convolution 1e-4 relative to the output scale
-/// (float sums of up to 1152 products); FDKN output 1e-4 on a 0..1 depth scale.
+/// CPU convolution kernel against the reference convolution. Tolerances: convolution 1e-5 × √K (K ≤ 1152 products of
+/// values in ±1, whose sum has that scale); FDKN output 1e-4 on a 0..1 depth scale.
 /// </summary>
 public class FdknTests
 {
     static readonly Parallelism Par = new(0);
-
-    static FdknReference.Tensor RandomTensor(Random rng, double scale, params long[] shape)
-    {
-        long n = shape.Aggregate(1L, (a, b) => a * b);
-        var d = new float[n];
-        for (int i = 0; i < n; i++) d[i] = (float)(scale * (2 * rng.NextDouble() - 1));
-        return new(shape, d);
-    }
-
-    /// <summary>Random FDKN weights scaled so activations neither vanish nor explode (uniform ±√(6/fan-in)) and the
-    /// offset products reach several pixels, so taps leave the window; batch-norm statistics far from identity.</summary>
-    internal static Dictionary<string, FdknReference.Tensor> RandomWeights(int seed)
-    {
-        var rng = new Random(seed);
-        var t = new Dictionary<string, FdknReference.Tensor>();
-        int[] ch = [16, 32, 32, 64, 64, 128, 128];
-        foreach (var p in new[] { "ImageKernel", "DepthKernel" })
-        {
-            for (int n = 1; n <= 6; n++)
-            {
-                t[$"{p}.conv{n}.weight"] = RandomTensor(rng, Math.Sqrt(6.0 / (ch[n - 1] * 9)), ch[n], ch[n - 1], 3, 3);
-                t[$"{p}.conv{n}.bias"] = RandomTensor(rng, 0.1, ch[n]);
-                if (n % 2 == 1)
-                {
-                    t[$"{p}.conv{n}_bn.weight"] = new([ch[n]], RandomTensor(rng, 0.5, ch[n]).Data.Select(v => 1 + v).ToArray());
-                    t[$"{p}.conv{n}_bn.bias"] = RandomTensor(rng, 0.2, ch[n]);
-                    t[$"{p}.conv{n}_bn.running_mean"] = RandomTensor(rng, 0.3, ch[n]);
-                    t[$"{p}.conv{n}_bn.running_var"] = new([ch[n]], RandomTensor(rng, 0.5, ch[n]).Data.Select(v => 1 + v).ToArray());
-                }
-            }
-            t[$"{p}.conv_weight.weight"] = RandomTensor(rng, Math.Sqrt(6.0 / 128), 144, 128, 1, 1);
-            t[$"{p}.conv_weight.bias"] = RandomTensor(rng, 1, 144);
-            t[$"{p}.conv_offset.weight"] = RandomTensor(rng, Math.Sqrt(6.0 / 128), 288, 128, 1, 1);
-            t[$"{p}.conv_offset.bias"] = RandomTensor(rng, 2, 288);
-        }
-        return t;
-    }
 
     static IEnumerable<TestCaseData> ConvCases()
     {
@@ -89,8 +27,8 @@ public class FdknTests
     public void ConvolutionMatchesReference(int cin, int cout, int k, int w, int h, int seed)
     {
         var rng = new Random(seed);
-        var weight = RandomTensor(rng, 1, cout, cin, k, k);
-        var bias = RandomTensor(rng, 1, cout);
+        var weight = FdknTestWeights.RandomTensor(rng, 1, cout, cin, k, k);
+        var bias = FdknTestWeights.RandomTensor(rng, 1, cout);
         var x = Enumerable.Range(0, cin).Select(_ => { var a = new double[h, w]; for (int y = 0; y < h; y++) for (int i = 0; i < w; i++) a[y, i] = rng.NextDouble() * 2 - 1; return a; }).ToArray();
         var input = new FeatureMap(cin, w, h);
         input.Cover(0, h);
@@ -127,7 +65,7 @@ public class FdknTests
     [TestCaseSource(nameof(NetworkCases))]
     public void NetworkMatchesReference(int w, int h, int strip, int seed)
     {
-        var tensors = RandomWeights(seed);
+        var tensors = FdknTestWeights.RandomWeights(seed);
         var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(tensors)));
         var (guide, depth) = TestData.Scene(w, h, seed, holes: 0);
         var luma = guide.Luma();
@@ -142,7 +80,7 @@ public class FdknTests
     [Test]
     public void RandomNetworkChangesTheDepth()
     {
-        var tensors = RandomWeights(9);
+        var tensors = FdknTestWeights.RandomWeights(9);
         var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(tensors)));
         var (guide, depth) = TestData.Scene(24, 20, 9, holes: 0);
         var fast = FdknCpu.Refine(model, guide.Luma(), depth, Progress.None, Par);
@@ -152,7 +90,7 @@ public class FdknTests
     [Test]
     public void ProgressIsReportedAndCancelStops()
     {
-        var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(RandomWeights(3))));
+        var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(FdknTestWeights.RandomWeights(3))));
         var (guide, depth) = TestData.Scene(16, 40, 3, holes: 0);
         var seen = new List<float>();
         FdknCpu.Refine(model, guide.Luma(), depth, new Progress(f => { seen.Add(f); return true; }), Par, stripRows: 3);
@@ -167,7 +105,7 @@ public class FdknTests
     [Test]
     public void RejectsNonFiniteOrMismatchedInputs()
     {
-        var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(RandomWeights(3))));
+        var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(FdknTestWeights.RandomWeights(3))));
         var (guide, depth) = TestData.Scene(8, 8, 3, holes: 0);
         depth[3, 3] = float.NaN;
         Assert.That(Assert.Throws<DpException>(() => FdknCpu.Refine(model, guide.Luma(), depth, Progress.None, Par))!.Status, Is.EqualTo(DpStatus.InvalidArgument));
@@ -178,7 +116,7 @@ public class FdknTests
     [Test]
     public void BatchNormIsFoldedIntoTheConvolution()
     {
-        var t = RandomWeights(4);
+        var t = FdknTestWeights.RandomWeights(4);
         var model = FdknModel.FromTensors(SafeTensors.Parse(SafeTensorsWriter.Build(t)));
         var c1 = model.Depth.Convs[0];
         var rng = new Random(1);
@@ -210,7 +148,7 @@ public class SafeTensorsTests
     [Test]
     public void ReadsValuesShapesAndMetadata()
     {
-        var t = new Dictionary<string, FdknReference.Tensor> { ["a.b"] = new([2, 3], [1, 2, 3, 4, 5, 6]), ["c"] = new([1], [-0.5f]) };
+        var t = new Dictionary<string, TestTensor> { ["a.b"] = new([2, 3], [1, 2, 3, 4, 5, 6]), ["c"] = new([1], [-0.5f]) };
         var st = SafeTensors.Parse(SafeTensorsWriter.Build(t));
         Assert.That(st.Float32("a.b", 2, 3), Is.EqualTo(new float[] { 1, 2, 3, 4, 5, 6 }));
         Assert.That(st.Float32("c", 1), Is.EqualTo(new[] { -0.5f }));
@@ -259,7 +197,7 @@ public class SafeTensorsTests
     [Test]
     public void WrongShapeDtypeOrMissingTensorIsAModelError()
     {
-        var st = SafeTensors.Parse(SafeTensorsWriter.Build(new Dictionary<string, FdknReference.Tensor> { ["w"] = new([2, 2], [1, 2, 3, 4]) }));
+        var st = SafeTensors.Parse(SafeTensorsWriter.Build(new Dictionary<string, TestTensor> { ["w"] = new([2, 2], [1, 2, 3, 4]) }));
         Assert.That(Assert.Throws<DpException>(() => st.Float32("w", 4))!.Status, Is.EqualTo(DpStatus.Model));
         Assert.That(Assert.Throws<DpException>(() => st.Float32("v", 4))!.Status, Is.EqualTo(DpStatus.Model));
         Assert.That(Assert.Throws<DpException>(() => st.Float32("counter.num_batches_tracked"))!.Status, Is.EqualTo(DpStatus.Model));
@@ -274,7 +212,7 @@ public class FdknRefinerTests
     static string WriteRandomWeights(int seed)
     {
         string path = Path.Combine(Path.GetTempPath(), $"fdkn_test_{Environment.ProcessId}_{seed}.safetensors");
-        File.WriteAllBytes(path, SafeTensorsWriter.Build(FdknTests.RandomWeights(seed)));
+        File.WriteAllBytes(path, SafeTensorsWriter.Build(FdknTestWeights.RandomWeights(seed)));
         return path;
     }
 
