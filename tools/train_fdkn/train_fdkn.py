@@ -17,6 +17,7 @@ loader reads (ImageKernel.conv1.weight, ..., DepthKernel.conv_offset.bias), floa
 
   python3 tools/train_fdkn/train_fdkn.py --data DIR [DIR ...] --out fdkn_x8.safetensors [--minutes 9]
   python3 tools/train_fdkn/train_fdkn.py --smoke          # a few CPU iterations on random data (syntax/shape check)
+  python3 tools/train_fdkn/train_fdkn.py --bench 640x480,3840x2160   # inference timings (the peer of our GPU benchmark)
 """
 import argparse
 import json
@@ -320,6 +321,36 @@ def evaluate(model, data, device):
 
 # ----------------------------------------------------------------------------------------------------------------
 
+def bench(sizes, runs, warmup, device):
+    """Median forward time of this PyTorch FDKN (random weights, fp32, no autograd) per size, one JSON line each, as
+    bench/DepthPlugins.Bench reads them. CUDA events time the GPU work of one forward pass, inputs already on the device."""
+    model = FDKN().to(device).eval()
+    cuda = device.type == "cuda"
+    for size in sizes.split(","):
+        w, h = (int(v) for v in size.split("x"))
+        luma = torch.rand(1, 1, h + (-h) % FACTOR, w + (-w) % FACTOR, device=device)
+        target = torch.rand_like(luma)
+        times = []
+        with torch.no_grad():
+            for i in range(warmup + runs):
+                if cuda:
+                    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                    start.record()
+                    model(luma, target)
+                    end.record()
+                    torch.cuda.synchronize()
+                    ms = start.elapsed_time(end)
+                else:
+                    t = time.perf_counter()
+                    model(luma, target)
+                    ms = (time.perf_counter() - t) * 1e3
+                if i >= warmup:
+                    times.append(ms)
+        times.sort()
+        print(json.dumps({"case": "fdkn", "size": size, "median_ms": times[len(times) // 2], "runs": runs,
+                          "device": torch.cuda.get_device_name(device) if cuda else "cpu", "torch": torch.__version__}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", nargs="+", default=[], help="folders searched (recursively) for RGB-D pairs")
@@ -335,7 +366,14 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--smoke", action="store_true", help="a few CPU iterations on random data, then a file check")
+    ap.add_argument("--bench", metavar="WxH,...", help="time inference at these sizes instead of training")
+    ap.add_argument("--runs", type=int, default=20, help="--bench: timed runs per size")
+    ap.add_argument("--warmup", type=int, default=3, help="--bench: untimed runs first")
     a = ap.parse_args()
+    if a.bench:
+        torch.backends.cudnn.benchmark = True
+        bench(a.bench, a.runs, a.warmup, torch.device(a.device))
+        return
     if a.crop % FACTOR:
         sys.exit("--crop must be a multiple of 4")
     random.seed(a.seed)
