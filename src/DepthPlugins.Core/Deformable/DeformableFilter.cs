@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 
@@ -126,12 +127,20 @@ public static class DeformableFilter
     }
 
     /// <summary>Bilinear sample at window position (sx, sy); corners outside the d×d window or the image are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static float Sample(float[] src, int w, int h, int wx0, int wy0, int d, float sx, float sy)
     {
         // Also rejects NaN: any position at or beyond one pixel outside the window has no corner inside it.
         if (!(sx > -1f && sx < d && sy > -1f && sy < d)) return 0f;
         int u = (int)MathF.Floor(sx), v = (int)MathF.Floor(sy);
         float fx = sx - u, fy = sy - v;
+        int x = wx0 + u, y = wy0 + v;
+        // Usual case: all four corners inside the window and the image.
+        if ((uint)u < (uint)(d - 1) && (uint)v < (uint)(d - 1) && (uint)x < (uint)(w - 1) && (uint)y < (uint)(h - 1))
+        {
+            long i = (long)y * w + x;
+            return (src[i] * (1 - fx) + src[i + 1] * fx) * (1 - fy) + (src[i + w] * (1 - fx) + src[i + w + 1] * fx) * fy;
+        }
         float a = Corner(src, w, h, wx0, wy0, d, u, v), b = Corner(src, w, h, wx0, wy0, d, u + 1, v);
         float e = Corner(src, w, h, wx0, wy0, d, u, v + 1), f = Corner(src, w, h, wx0, wy0, d, u + 1, v + 1);
         return (a * (1 - fx) + b * fx) * (1 - fy) + (e * (1 - fx) + f * fx) * fy;
