@@ -97,7 +97,14 @@ public class NativeClientTests
             var depthPlane = new Plane(dw, dh, depth);
             using var engine = new Engine.Engine(new Engine.EngineOptions { Backend = Engine.BackendKind.Cpu });
             var want = engine.Refine(guideImg, depthPlane, new RefineOptions { Method = method, WeightsPath = weights }, Progress.None);
-            Assert.That(got, Is.EqualTo(want.Data));
+            if (method == RefineMethod.Fdkn)
+            {
+                // The library is built for baseline x86-64 (no FMA, 128-bit vectors), the test host JIT-compiles for
+                // this CPU: FDKN's convolutions round differently, so equal only to float accumulation error.
+                double worst = got.Zip(want.Data, (a, b) => Math.Abs((double)a - b)).Max();
+                Assert.That(worst, Is.LessThan(1e-5), "library vs managed engine");
+            }
+            else Assert.That(got, Is.EqualTo(want.Data));
         }
         finally { Directory.Delete(dir, true); }
     }

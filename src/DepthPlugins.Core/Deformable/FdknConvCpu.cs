@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 using DepthPlugins.Core.Processing;
 
 namespace DepthPlugins.Core.Deformable;
@@ -117,6 +120,12 @@ internal sealed class ConvCpu
         }
     }
 
+    /// <summary>c + a·b: fused where the hardware has FMA; otherwise multiply then add (Vector.FusedMultiplyAdd would
+    /// fall back to a slow software emulation, as in the library's baseline x86-64-v2 NativeAOT build).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector<float> Madd(Vector<float> a, Vector<float> b, Vector<float> c)
+        => Fma.IsSupported || AdvSimd.IsSupported ? Vector.FusedMultiplyAdd(a, b, c) : a * b + c;
+
     unsafe float* Dst(nint outBase, FeatureMap output, int channel, int y, float* scratch)
         => channel < Layer.OutChannels ? (float*)outBase + output.Index(channel, y, 0) : scratch;
 
@@ -143,13 +152,13 @@ internal sealed class ConvCpu
                         var b1 = Vector.Load(row + kx + v);
                         var b2 = Vector.Load(row + kx + 2 * v);
                         var c = new Vector<float>(wp[0]);
-                        a00 = Vector.FusedMultiplyAdd(c, b0, a00); a01 = Vector.FusedMultiplyAdd(c, b1, a01); a02 = Vector.FusedMultiplyAdd(c, b2, a02);
+                        a00 = Madd(c, b0, a00); a01 = Madd(c, b1, a01); a02 = Madd(c, b2, a02);
                         c = new Vector<float>(wp[1]);
-                        a10 = Vector.FusedMultiplyAdd(c, b0, a10); a11 = Vector.FusedMultiplyAdd(c, b1, a11); a12 = Vector.FusedMultiplyAdd(c, b2, a12);
+                        a10 = Madd(c, b0, a10); a11 = Madd(c, b1, a11); a12 = Madd(c, b2, a12);
                         c = new Vector<float>(wp[2]);
-                        a20 = Vector.FusedMultiplyAdd(c, b0, a20); a21 = Vector.FusedMultiplyAdd(c, b1, a21); a22 = Vector.FusedMultiplyAdd(c, b2, a22);
+                        a20 = Madd(c, b0, a20); a21 = Madd(c, b1, a21); a22 = Madd(c, b2, a22);
                         c = new Vector<float>(wp[3]);
-                        a30 = Vector.FusedMultiplyAdd(c, b0, a30); a31 = Vector.FusedMultiplyAdd(c, b1, a31); a32 = Vector.FusedMultiplyAdd(c, b2, a32);
+                        a30 = Madd(c, b0, a30); a31 = Madd(c, b1, a31); a32 = Madd(c, b2, a32);
                     }
             }
             if (relu)
