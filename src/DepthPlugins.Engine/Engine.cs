@@ -55,8 +55,7 @@ public sealed class Engine : IDisposable
 
     public Plane Refine(Image guide, Plane depth, RefineOptions options, Progress progress)
     {
-        // FDKN has no Vulkan passes yet.
-        if (_vulkan == null || options.Method == RefineMethod.Fdkn) return DepthRefiner.Refine(Cpu, guide, depth, options, progress);
+        if (_vulkan == null) return DepthRefiner.Refine(Cpu, guide, depth, options, progress);
         try { return DepthRefiner.Refine(_vulkan, guide, depth, options, progress); }
         catch (DpException e) when (ShouldFallBack(e)) { return DepthRefiner.Refine(Cpu, guide, depth, options, progress); }
     }
@@ -68,6 +67,7 @@ public sealed class Engine : IDisposable
     /// </summary>
     public void RefineRaw(in PixelBuffer guide, in PixelBuffer depthIn, in PixelBuffer depthOut, RefineOptions options, Progress progress)
     {
+        // FDKN on Vulkan works on planes (its network sees the luminance only): decode on the host, refine through Refine.
         if (_vulkan != null && options.Method != RefineMethod.Fdkn)
         {
             try
@@ -80,7 +80,7 @@ public sealed class Engine : IDisposable
         // Inputs are copied into managed planes first, so depthOut may alias depthIn.
         var g = PixelCodec.ReadImage(guide);
         var d = PixelCodec.ReadDepth(depthIn);
-        var result = DepthRefiner.Refine(Cpu, g, d, options, progress);
+        var result = options.Method == RefineMethod.Fdkn ? Refine(g, d, options, progress) : DepthRefiner.Refine(Cpu, g, d, options, progress);
         PixelCodec.WriteDepth(result, depthOut);
     }
 

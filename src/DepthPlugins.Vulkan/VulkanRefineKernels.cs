@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using DepthPlugins.Core;
+using DepthPlugins.Core.Deformable;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 using DepthPlugins.Core.Refinement;
@@ -48,10 +49,25 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
         return RunPlanes(guide, depth, RefineMethod.Guided, p.Radius, 0, 0, p.Eps, validity, progress);
     }
 
-    /// <summary>Not on the device yet (this merge brings the Vulkan layer; the FDKN passes follow): the engine runs FDKN
-    /// on the CPU for now.</summary>
-    public Plane Fdkn(DepthPlugins.Core.Deformable.FdknModel model, Plane guideLuma, Plane target, Progress progress)
-        => throw new DpException(DpStatus.Unsupported, "FDKN is not implemented on the Vulkan backend yet");
+    public Plane Fdkn(FdknModel model, Plane guideLuma, Plane target, Progress progress) => FdknTimed(model, guideLuma, target, progress).Result;
+
+    /// <summary>FDKN on the device (<see cref="FdknJob"/>) with the GPU time of its passes (FilterMs = ComputeMs: every
+    /// pass is FDKN's; Tiles = strips).</summary>
+    public (Plane Result, GpuTiming Timing) FdknTimed(FdknModel model, Plane guideLuma, Plane target, Progress progress)
+    {
+        var (guide, padded) = FdknModel.PrepareInputs(guideLuma, target);
+        lock (_run) return new FdknJob(Device, model, guide, padded, target.Width, target.Height).Run((ulong)BudgetBytes, progress, _jobs);
+    }
+
+    /// <summary>The deformable weighted average on the device (deformable.comp; <see cref="DeformableFilter.Apply"/> on
+    /// the CPU), for a whole image whose buffers fit the budget.</summary>
+    public Plane Deformable(Plane target, DeformableKernels kernels, DeformableParams p)
+    {
+        p.Validate();
+        if (kernels.Width != target.Width || kernels.Rows != target.Height || kernels.Taps != p.Taps)
+            throw DpException.Invalid("deformable kernels do not match the target or the parameters");
+        lock (_run) return FdknJob.Deformable(Device, target, kernels, p, (ulong)BudgetBytes, _jobs);
+    }
 
     public Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress)
     {
@@ -75,6 +91,8 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
     public GpuTiming RefineRaw(in PixelBuffer guide, in PixelBuffer depth, in PixelBuffer output, RefineOptions options, Progress progress)
     {
         var o = options.Resolve();
+        if (o.Method == RefineMethod.Fdkn)
+            throw new DpException(DpStatus.Unsupported, "FDKN runs on planes (Fdkn), not on raw caller buffers");
         guide.Validate("guide");
         depth.Validate("depth");
         output.Validate("output");
