@@ -14,9 +14,9 @@ sealed class RefineCommand : ICommand
         [
             new("guide", "IMAGE", "the colour photo the depth belongs to (required)"),
             new("output", "FILE", "output file (-o); .pfm float, .png keeps the input's 8/16 bits unless --bit-depth, .tif"),
-            new("method", "M", "refinement method (fdkn: learned deformable kernels, needs --weights)", ["jbf", "guided", "jbu", "fdkn"], "jbf"),
+            new("method", "M", "refinement method (fdkn: learned deformable kernels, needs --weights)", ["jbf", "guided", "jbu", "cascade", "fdkn"], "jbf"),
             new("weights", "FILE", "fdkn: network weights (.safetensors, e.g. from tools/train_fdkn)"),
-            new("radius", "R", $"window radius in pixels (jbu: low-res pixels); defaults jbf {RefineOptions.Defaults.JbfRadius}, guided {RefineOptions.Defaults.GuidedRadius}, jbu {RefineOptions.Defaults.JbuRadius}"),
+            new("radius", "R", $"window radius in pixels (jbu: low-res pixels; cascade: first stage, default 2 x scale); defaults jbf {RefineOptions.Defaults.JbfRadius}, guided {RefineOptions.Defaults.GuidedRadius}, jbu {RefineOptions.Defaults.JbuRadius}"),
             new("sigma-spatial", "S", $"spatial sigma in pixels (jbf default radius/2, jbu {RefineOptions.Defaults.JbuSigmaSpatial})"),
             new("sigma-range", "R", $"colour sigma on the 0..1 sRGB scale (default {RefineOptions.Defaults.JbfSigmaRange})"),
             new("eps", "E", $"guided filter regularisation on the 0..1² scale (default {RefineOptions.Defaults.GuidedEps})"),
@@ -38,6 +38,7 @@ sealed class RefineCommand : ICommand
             {
                 "guided" => RefineMethod.Guided,
                 "jbu" => RefineMethod.JointBilateralUpsampling,
+                "cascade" => RefineMethod.Cascade,
                 "fdkn" => RefineMethod.Fdkn,
                 _ => RefineMethod.JointBilateral,
             },

@@ -13,6 +13,9 @@ public interface IRefineKernels
     Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress);
     /// <summary>FDKN on a full-size, finite target and the guide's luminance (see <see cref="FdknCpu.Refine"/>).</summary>
     Plane Fdkn(FdknModel model, Plane guideLuma, Plane target, Progress progress);
+    /// <summary>Backends without their own cascade run the CPU one (a default, so adding it broke no backend).</summary>
+    Plane Cascade(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress)
+        => CascadeUpsampling.Apply(guide, depth, p, validity, progress, Parallelism.Default);
 }
 
 /// <summary>The CPU implementation of the refinement kernels.</summary>
@@ -27,6 +30,8 @@ public sealed class CpuRefineKernels(Parallelism par) : IRefineKernels
         => JointBilateralUpsampling.Apply(guide, depth, p, validity, progress, par);
     public Plane Fdkn(FdknModel model, Plane guideLuma, Plane target, Progress progress)
         => FdknCpu.Refine(model, guideLuma, target, progress, par);
+    public Plane Cascade(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress)
+        => CascadeUpsampling.Apply(guide, depth, p, validity, progress, par);
 }
 
 /// <summary>
@@ -57,6 +62,9 @@ public static class DepthRefiner
                 break;
             case RefineMethod.Fdkn:
                 result = RefineFdkn(kernels, g.Channels[0], depth, o.WeightsPath!, validity, progress);
+                break;
+            case RefineMethod.Cascade:
+                result = kernels.Cascade(g, depth, new(o.Radius, o.SigmaRange), validity, progress);
                 break;
             default:
                 result = kernels.JointBilateralUpsample(g, depth, new(o.Radius, o.SigmaSpatial, o.SigmaRange), validity, progress);

@@ -12,4 +12,6 @@ public enum RefineMethod
     /// <summary>FDKN deformable kernels (Kim, Ponce, Ham 2021) predicted by a network from the guide and the depth;
     /// needs <see cref="RefineOptions.WeightsPath"/>. A smaller depth is bicubic-upsampled first, as in training.</summary>
     Fdkn = 3,
+    /// <summary>Coarse-to-fine joint bilateral passes with noise-aware back-projection (<see cref="CascadeUpsampling"/>).</summary>
+    Cascade = 4,
 }
