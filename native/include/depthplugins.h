@@ -180,7 +180,8 @@ typedef enum dp_refine_method {
     DP_REFINE_JOINT_BILATERAL_UPSAMPLING = 2, /**< Kopf et al. 2007, from the low-resolution grid. */
     DP_REFINE_FDKN = 3,             /**< FDKN deformable kernels predicted by a network (Kim, Ponce, Ham 2021) from the
                                          guide's luminance and the depth; needs weights_path. A smaller depth is
-                                         bicubic-upsampled first (FDKN refines a bicubic upsample, as it was trained).
+                                         bicubic-upsampled first (FDKN refines a bicubic upsample, as it was trained),
+                                         clipped to the input's range.
                                          radius, sigmas and eps are ignored.
                                          Added after the first release of ABI 1: an older library rejects it
                                          with DP_ERROR_INVALID_ARGUMENT. */
@@ -219,8 +220,9 @@ DP_API dp_status dp_refine_options_default(dp_refine_options *options);
  *  The caller keeps ownership of every pointer. depth_out may alias depth_in.
  *  With the Vulkan backend the caller's bytes are copied once into GPU staging memory and every conversion
  *  runs on the device; results match the CPU backend within the tolerances stated in the tests.
- *  With DP_REFINE_FDKN, depth pixels still unknown after upsampling stay unknown in depth_out; a missing or
- *  unreadable weights file is DP_ERROR_IO, a malformed one (wrong tensors or shapes) DP_ERROR_MODEL.
+ *  With DP_REFINE_FDKN, unknown depth is filled from known depth (push-pull) before the network sees it, so
+ *  depth_out is unknown only where no depth is known at all; a missing or unreadable weights file is
+ *  DP_ERROR_IO, a malformed one (wrong tensors or shapes) DP_ERROR_MODEL.
  *  Errors: DP_ERROR_INVALID_ARGUMENT, DP_ERROR_CANCELLED, DP_ERROR_OUT_OF_MEMORY, DP_ERROR_DEVICE,
  *  DP_ERROR_IO and DP_ERROR_MODEL (FDKN weights). */
 DP_API dp_status dp_refine_depth(dp_context *context, const dp_image *guide, const dp_image *depth_in,

@@ -217,7 +217,7 @@ public class FdknRefinerTests
     }
 
     [Test]
-    public void SmallerDepthIsBicubicUpsampledThenRefined()
+    public void SmallerDepthIsBicubicUpsampledClippedThenRefined()
     {
         string weights = WriteRandomWeights(11);
         try
@@ -227,14 +227,20 @@ public class FdknRefinerTests
             var kernels = new Refinement.CpuRefineKernels(new Parallelism(0));
             var got = Refinement.DepthRefiner.Refine(kernels, guide, small, new Refinement.RefineOptions { Method = Refinement.RefineMethod.Fdkn, WeightsPath = weights }, Progress.None);
             var target = Resampler.Resize(small, 40, 28, ResampleFilter.Bicubic);
+            // Bicubic overshoot is clipped to the input's range before the network.
+            float lo = small.Data.Min(), hi = small.Data.Max();
+            for (int i = 0; i < target.Data.Length; i++) target.Data[i] = Math.Clamp(target.Data[i], lo, hi);
+            Assert.That(Resampler.Resize(small, 40, 28, ResampleFilter.Bicubic).Data.Any(v => v < lo || v > hi), "the scene overshoots somewhere");
             var want = FdknCpu.Refine(FdknModel.Load(weights), guide.Luma(), target, Progress.None, new Parallelism(0));
             Assert.That(got.Data, Is.EqualTo(want.Data));
         }
         finally { File.Delete(weights); }
     }
 
+    /// <summary>Unknown depth is filled (push-pull) before the network, which would otherwise sample it as real zeros;
+    /// the output is FDKN of the filled target everywhere. All-unknown depth stays unknown.</summary>
     [Test]
-    public void UnknownDepthStaysUnknown()
+    public void UnknownDepthIsFilledBeforeTheNetwork()
     {
         string weights = WriteRandomWeights(12);
         try
@@ -243,15 +249,17 @@ public class FdknRefinerTests
             var kernels = new Refinement.CpuRefineKernels(new Parallelism(0));
             foreach (bool zeroInvalid in new[] { true, false })
             {
+                var validity = new Refinement.DepthValidity(zeroInvalid);
                 var got = Refinement.DepthRefiner.Refine(kernels, guide, depth,
                     new Refinement.RefineOptions { Method = Refinement.RefineMethod.Fdkn, WeightsPath = weights, ZeroIsInvalid = zeroInvalid }, Progress.None);
-                for (int i = 0; i < depth.Data.Length; i++)
-                {
-                    bool unknown = float.IsNaN(depth.Data[i]) || (zeroInvalid && depth.Data[i] == 0);
-                    if (unknown) Assert.That(got.Data[i], zeroInvalid ? Is.EqualTo(0f) : Is.NaN, $"pixel {i}");
-                    else Assert.That(float.IsFinite(got.Data[i]), $"pixel {i}");
-                }
+                var (filled, _) = Refinement.HoleFill.PushPull(depth, validity);
+                var want = FdknCpu.Refine(FdknModel.Load(weights), guide.Luma(), filled, Progress.None, new Parallelism(0));
+                Assert.That(got.Data, Is.EqualTo(want.Data), $"zero is invalid: {zeroInvalid}");
+                Assert.That(got.Data.All(float.IsFinite));
             }
+            var none = Plane.Filled(24, 16, 0f);
+            var unknown = Refinement.DepthRefiner.Refine(kernels, guide, none, new Refinement.RefineOptions { Method = Refinement.RefineMethod.Fdkn, WeightsPath = weights }, Progress.None);
+            Assert.That(unknown.Data, Is.All.EqualTo(0f), "no known depth: unknown (0) everywhere");
         }
         finally { File.Delete(weights); }
     }

@@ -80,21 +80,39 @@ public static class DepthRefiner
 
     /// <summary>
     /// FDKN refines a full-size target: a smaller depth is bicubic-upsampled first (the degradation FDKN was trained on;
-    /// unknown pixels are left out of the interpolation). The network has no notion of unknown depth: pixels still
-    /// unknown enter it as 0 and are unknown in the result.
+    /// unknown pixels are left out of the interpolation). Its network sees every pixel and has no notion of unknown depth,
+    /// so pixels still unknown are filled by push-pull from the known ones first: fed as zeros, they would be sampled
+    /// into their neighbours as false far (or near) depth. With no known pixel at all the result is unknown.
     /// </summary>
     static Plane RefineFdkn(IRefineKernels kernels, Plane luma, Plane depth, string weightsPath, DepthValidity validity, Progress progress)
     {
         var model = FdknModel.LoadCached(weightsPath);
         bool smaller = depth.Width != luma.Width || depth.Height != luma.Height;
-        var target = smaller ? Resampler.Resize(depth, luma.Width, luma.Height, ResampleFilter.Bicubic, validity.IsValid) : depth.Clone();
-        var unknown = new bool[target.Data.Length];
-        for (long i = 0; i < target.Data.LongLength; i++)
-            if (!validity.IsValid(target.Data[i])) { unknown[i] = true; target.Data[i] = 0f; }
+        var target = smaller ? Resampler.Resize(depth, luma.Width, luma.Height, ResampleFilter.Bicubic, validity.IsValid) : depth;
+        if (smaller) ClampToKnownRange(target, depth, validity);
+        var (filled, wasUnknown) = HoleFill.PushPull(target, validity);
+        bool none = Array.TrueForAll(wasUnknown, u => u);
+        if (none) Array.Clear(filled.Data);
         progress.Report(0.05f);
-        var result = kernels.Fdkn(model, luma, target, progress.Stage(0.05f, 1f));
-        for (long i = 0; i < unknown.LongLength; i++) if (unknown[i]) result.Data[i] = float.NaN;
+        var result = kernels.Fdkn(model, luma, filled, progress.Stage(0.05f, 1f));
+        if (none) Array.Fill(result.Data, float.NaN);
         return result;
+    }
+
+    /// <summary>
+    /// Keeps an interpolated depth within the range of the known input. Bicubic overshoots at steps, and beside holes its
+    /// normalised weights can sum to almost nothing, which magnifies values far beyond any input; a network fed such
+    /// outliers (trained on clean bicubic upsamples) answers with wild kernels.
+    /// </summary>
+    static void ClampToKnownRange(Plane upsampled, Plane input, DepthValidity validity)
+    {
+        float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+        foreach (float v in input.Data)
+            if (validity.IsValid(v)) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
+        if (lo > hi) return;
+        var d = upsampled.Data;
+        for (long i = 0; i < d.LongLength; i++)
+            if (validity.IsValid(d[i])) d[i] = Math.Clamp(d[i], lo, hi);
     }
 
     /// <summary>sRGB-encoded colour (or its luminance) with non-finite values replaced by 0: range weights are perceptual and must never be NaN.</summary>
