@@ -300,7 +300,7 @@ def random_batch(data, batch, crop, device, augment=True):
             parts = [F.pad(p, pad, mode="replicate") for p in parts[:3]] + [F.pad(parts[3], pad)]
         for lst, p in zip((ls, ts, gs, vs), parts):
             lst.append(p)
-    return [torch.cat(lst).to(device, non_blocking=True) for lst in (ls, ts, gs, vs)]
+    return [torch.cat(lst).to(device) for lst in (ls, ts, gs, vs)]
 
 
 def rmse255(a, b, valid):
@@ -397,6 +397,8 @@ def main():
         print(f"{len(vpairs)} validation pairs", flush=True)
 
     device = torch.device(a.device)
+    # The data set is small (tens of images): keep it on the device, so batches are cut there.
+    data = [tuple(t.to(device) for t in d) for d in data]
     model = FDKN().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     # Cosine decay over the time budget or the iterations, whichever ends first.
