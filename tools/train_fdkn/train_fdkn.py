@@ -404,7 +404,7 @@ def main():
     # Cosine decay over the time budget or the iterations, whichever ends first.
     start, it, log_every = time.time(), 0, 200
     budget = a.minutes * 60
-    running = 0.0
+    running = torch.zeros((), device=device)  # summed on the device: no host sync per iteration
     while it < a.iters and time.time() - start < budget:
         progress = max(it / a.iters, (time.time() - start) / budget)
         for group in opt.param_groups:
@@ -415,14 +415,14 @@ def main():
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        running += float(loss)
+        running += loss.detach()
         it += 1
         if it % log_every == 0 or a.smoke:
-            msg = f"iter {it} loss {running / (log_every if not a.smoke else 1):.5f} lr {opt.param_groups[0]['lr']:.2e} {time.time() - start:.0f}s"
+            msg = f"iter {it} loss {float(running) / (log_every if not a.smoke else 1):.5f} lr {opt.param_groups[0]['lr']:.2e} {time.time() - start:.0f}s"
             if val and it % (10 * log_every) == 0:
                 msg += f" val FDKN/bicubic {evaluate(model, val, device):.3f}"
             print(msg, flush=True)
-            running = 0.0
+            running.zero_()
     model.eval()
     save_safetensors(model, a.out)
     check_safetensors(a.out)
