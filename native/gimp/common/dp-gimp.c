@@ -1,0 +1,314 @@
+/*
+ * dp-gimp.c — the procedures' interface as data and the GEGL <-> libdepthplugins plumbing shared by the GIMP 2.10
+ * and GIMP 3 front ends. See dp-gimp.h.
+ *
+ * Pixel conventions (the library's, docs/gimp.md):
+ *  - Colour is read as "R'G'B'A float" in the drawable's own colour space, so 8/16/32-bit and linear/non-linear
+ *    precisions all reach the library without loss and with the transfer stated explicitly (DP_TRANSFER_SRGB).
+ *  - Depth is read and written in the drawable's own tone curve ("Y'A float" for perceptual precisions,
+ *    "YA float" for linear ones): the number stored in the pixel is the depth, as the CLI reads a PNG (code/max)
+ *    or a PFM (as stored). A colour depth drawable contributes its grey value; alpha is kept as it was.
+ */
+#include "dp-gimp.h"
+
+#include <string.h>
+
+#include <libgimp/gimp.h>
+
+G_DEFINE_QUARK (depthplugins-gimp-error-quark, dpg_error)
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Library, progress, buffers                                                                                  */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+gboolean
+dpg_check_library (GError **error)
+{
+  uint32_t have = dp_abi_version ();
+
+  if (have < DP_ABI_VERSION)
+    {
+      g_set_error (error, DPG_ERROR, 0,
+                   "The DepthPlugins library beside the plug-in (%s, ABI %u) is older than the plug-in (ABI %u). "
+                   "Reinstall the plug-in folder as one piece (installers/gimp/install.sh).",
+                   dp_version_string (), (unsigned) have, (unsigned) DP_ABI_VERSION);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+set_library_error (GError **error, const DpgOperation *op, dp_status status)
+{
+  g_set_error (error, DPG_ERROR, 0, "%s failed: %s (%s)", op->title, dp_last_error_message (),
+               dp_status_string (status));
+}
+
+typedef struct
+{
+  double last;
+} ProgressState;
+
+/* Called on the plug-in's thread by the library. GIMP offers plug-ins no cancel flag: its Cancel button closes
+ * the plug-in's connection, and the next update ends the process; nothing was merged, so the drawable is intact. */
+static int32_t
+report_progress (void *user_data, float fraction)
+{
+  ProgressState *state = user_data;
+
+  if (fraction >= 1.0f || fraction - state->last >= 0.01)
+    {
+      state->last = fraction;
+      gimp_progress_update (fraction);
+    }
+  return 0;
+}
+
+static dp_context *
+create_context (const DpgOperation *op, GError **error)
+{
+  dp_context *context = NULL;
+  dp_status   status  = dp_context_create (NULL, &context); /* Auto: Vulkan when it works, else CPU. */
+
+  if (status != DP_OK)
+    {
+      set_library_error (error, op, status);
+      return NULL;
+    }
+  return context;
+}
+
+/* The babl format of depth samples (grey + alpha, float) in the tone curve and space the drawable stores. */
+static const Babl *
+depth_format (const Babl *drawable_format)
+{
+  const char *model  = babl_get_name (babl_format_get_model (drawable_format));
+  gboolean    linear = strchr (model, '\'') == NULL && strchr (model, '~') == NULL;
+
+  return babl_format_with_space (linear ? "YA float" : "Y'A float", drawable_format);
+}
+
+static const Babl *
+colour_format (const Babl *drawable_format)
+{
+  return babl_format_with_space ("R'G'B'A float", drawable_format);
+}
+
+static float *
+alloc_pixels (const GeglRectangle *r, int channels, const DpgOperation *op, GError **error)
+{
+  float *p = g_try_new (float, (gsize) r->width * r->height * channels);
+
+  if (p == NULL)
+    g_set_error (error, DPG_ERROR, 0, "%s: not enough memory for a %dx%d region", op->title, r->width,
+                 r->height);
+  return p;
+}
+
+static dp_image
+image_of (float *data, int width, int height, dp_pixel_format format, int channels, dp_transfer transfer)
+{
+  dp_image img;
+
+  memset (&img, 0, sizeof img);
+  img.struct_size      = sizeof img;
+  img.width            = width;
+  img.height           = height;
+  img.format           = format;
+  img.row_stride_bytes = (int64_t) width * channels * (int64_t) sizeof (float);
+  img.data             = data;
+  img.alpha_mode       = DP_ALPHA_STRAIGHT;
+  img.transfer         = transfer;
+  return img;
+}
+
+/* The rectangle a filter of support `margin` must read to compute `bounds` exactly: bounds grown by margin,
+ * clipped to the drawable. margin < 0: the whole drawable. */
+static GeglRectangle
+context_rect (const GeglRectangle *bounds, int margin, int width, int height)
+{
+  GeglRectangle all = { 0, 0, width, height };
+  GeglRectangle r;
+
+  if (margin < 0)
+    return all;
+  r.x      = bounds->x - margin;
+  r.y      = bounds->y - margin;
+  r.width  = bounds->width + 2 * margin;
+  r.height = bounds->height + 2 * margin;
+  gegl_rectangle_intersect (&r, &r, &all);
+  return r;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Refine Depth                                                                                                */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+enum { REFINE_DEPTH, REFINE_GUIDE, REFINE_METHOD, REFINE_RADIUS, REFINE_N_ARGS };
+
+static const char *const refine_methods[] = {
+  "Joint bilateral filter", "Guided filter", "Joint bilateral upsampling", NULL
+};
+
+static const DpgArg refine_args[REFINE_N_ARGS] = {
+  [REFINE_DEPTH]  = { DPG_ARG_DRAWABLE, "depth-drawable", "_Depth",
+                      "Depth map refined in place (0..1, near = white; 0 = unknown, filled from known neighbours)",
+                      0, 0, 0, NULL, TRUE },
+  [REFINE_GUIDE]  = { DPG_ARG_DRAWABLE, "guide-drawable", "_Guide",
+                      "Photo whose edges the depth should follow; same size as the depth drawable",
+                      0, 0, 0, NULL, FALSE },
+  [REFINE_METHOD] = { DPG_ARG_INT, "method", "_Method",
+                      "0 joint bilateral filter, 1 guided filter, 2 joint bilateral upsampling",
+                      0, 2, 0, refine_methods, FALSE },
+  [REFINE_RADIUS] = { DPG_ARG_INT, "radius", "_Radius",
+                      "Window radius in pixels; 0 = the method's default", 0, 256, 0, NULL, FALSE },
+};
+
+static gboolean
+run_refine (const DpgOperation *op, const DpgCall *call, GError **error)
+{
+  const DpgDrawable *depth  = &call->values[REFINE_DEPTH].drawable;
+  const DpgDrawable *guide  = &call->values[REFINE_GUIDE].drawable;
+  int                radius = call->values[REFINE_RADIUS].i;
+  const Babl        *dfmt   = depth_format (depth->format);
+  GeglRectangle      ctx;
+  GeglRectangle      b      = call->bounds;
+  float             *guide_px = NULL, *depth_ya = NULL, *depth_in = NULL, *depth_out = NULL;
+  dp_context        *context  = NULL;
+  dp_refine_options  options;
+  dp_image           g, d, o;
+  dp_status          status;
+  ProgressState      progress = { 0.0 };
+  gboolean           ok       = FALSE;
+  long               n, i;
+  int                x, y;
+
+  if (depth->width != guide->width || depth->height != guide->height)
+    {
+      g_set_error (error, DPG_ERROR, 0,
+                   "%s: the depth drawable (%dx%d) and the guide (%dx%d) must have the same size; "
+                   "scale the depth layer to the guide's size first (Layer → Scale Layer).",
+                   op->title, depth->width, depth->height, guide->width, guide->height);
+      return FALSE;
+    }
+
+  /* Every method's output at a pixel depends on inputs within 2 × radius (the guided filter's two box passes);
+   * radius 0 is the library's per-method default, unknown here, so then the whole drawable is read. */
+  ctx = context_rect (&b, radius > 0 ? 2 * radius + 2 : -1, depth->width, depth->height);
+  n   = (long) ctx.width * ctx.height;
+
+  if (! (guide_px = alloc_pixels (&ctx, 4, op, error)) || ! (depth_ya = alloc_pixels (&ctx, 2, op, error)) ||
+      ! (depth_in = alloc_pixels (&ctx, 1, op, error)) || ! (depth_out = alloc_pixels (&ctx, 1, op, error)))
+    goto out;
+
+  gegl_buffer_get (guide->buffer, &ctx, 1.0, colour_format (guide->format), guide_px, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  gegl_buffer_get (depth->buffer, &ctx, 1.0, dfmt, depth_ya, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  for (i = 0; i < n; i++)
+    depth_in[i] = depth_ya[2 * i];
+
+  if (! (context = create_context (op, error)))
+    goto out;
+
+  options.struct_size = sizeof options;
+  dp_refine_options_default (&options);
+  options.method = call->values[REFINE_METHOD].i;
+  options.radius = radius;
+
+  g = image_of (guide_px, ctx.width, ctx.height, DP_FORMAT_RGBAF32, 4, DP_TRANSFER_SRGB);
+  d = image_of (depth_in, ctx.width, ctx.height, DP_FORMAT_GRAYF32, 1, DP_TRANSFER_DEFAULT);
+  o = image_of (depth_out, ctx.width, ctx.height, DP_FORMAT_GRAYF32, 1, DP_TRANSFER_DEFAULT);
+
+  gimp_progress_init (op->progress);
+  status = dp_refine_depth (context, &g, &d, &o, &options, report_progress, &progress);
+  if (status != DP_OK)
+    {
+      set_library_error (error, op, status);
+      goto out;
+    }
+
+  /* Write the bounds: refined grey, the drawable's own alpha. Reuses depth_ya packed as bounds-sized rows. */
+  for (y = 0; y < b.height; y++)
+    for (x = 0; x < b.width; x++)
+      {
+        long src = (long) (b.y - ctx.y + y) * ctx.width + (b.x - ctx.x + x);
+        long dst = (long) y * b.width + x;
+        float alpha = depth_ya[2 * src + 1];
+
+        depth_ya[2 * dst]     = depth_out[src];
+        depth_ya[2 * dst + 1] = alpha;
+      }
+  gegl_buffer_set (call->shadow, &b, 0, dfmt, depth_ya, GEGL_AUTO_ROWSTRIDE);
+  ok = TRUE;
+
+out:
+  dp_context_destroy (context);
+  g_free (guide_px);
+  g_free (depth_ya);
+  g_free (depth_in);
+  g_free (depth_out);
+  return ok;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* The procedures                                                                                              */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+const DpgOperation dpg_operations[] = {
+  { "plug-in-depthplugins-refine-depth", "Refine Depth", "_Refine Depth...", "<Image>/Filters/Depth",
+    "Refine a depth map so its edges follow a photo",
+    "Refines the depth drawable in place with the guide drawable's edges (joint bilateral filter, guided filter or "
+    "joint bilateral upsampling). Depth 0 counts as unknown and is filled from known neighbours. Works on the "
+    "selection. Depth 0..1, near = white.",
+    "Refining depth", refine_args, REFINE_N_ARGS, run_refine },
+};
+
+const int dpg_n_operations = G_N_ELEMENTS (dpg_operations);
+
+const DpgOperation *
+dpg_find_operation (const char *name)
+{
+  int i;
+
+  for (i = 0; i < dpg_n_operations; i++)
+    if (strcmp (dpg_operations[i].name, name) == 0)
+      return &dpg_operations[i];
+  return NULL;
+}
+
+int
+dpg_in_place_arg (const DpgOperation *op)
+{
+  int i;
+
+  for (i = 0; i < op->n_args; i++)
+    if (op->args[i].type == DPG_ARG_DRAWABLE && op->args[i].in_place)
+      return i;
+  return -1;
+}
+
+gboolean
+dpg_check_ranges (const DpgOperation *op, const DpgValue *values, GError **error)
+{
+  int i;
+
+  for (i = 0; i < op->n_args; i++)
+    {
+      const DpgArg *a = &op->args[i];
+      double        v;
+
+      if (a->type == DPG_ARG_INT)
+        v = values[i].i;
+      else if (a->type == DPG_ARG_DOUBLE)
+        v = values[i].d;
+      else
+        continue;
+      if (! (v >= a->min && v <= a->max)) /* also rejects NaN */
+        {
+          g_set_error (error, DPG_ERROR, 0, "%s: %s = %g is outside %g .. %g", op->title, a->name, v, a->min,
+                       a->max);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
