@@ -198,6 +198,69 @@ DP_API dp_status dp_refine_depth(dp_context *context, const dp_image *guide, con
                                  const dp_image *depth_out, const dp_refine_options *options,
                                  dp_progress_fn progress, void *user_data);
 
+/* ------------------------------------------------------------------------------------------------ */
+/* Depth estimation (monocular, ONNX Runtime)                                                         */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** How the network's low-resolution map is brought to the image's resolution. */
+typedef enum dp_depth_refine {
+    DP_DEPTH_REFINE_NONE = 0,            /**< Bicubic upsampling only. */
+    DP_DEPTH_REFINE_GUIDED = 1,          /**< Guided upsampling with the image as guide (edge-aware, O(1) per pixel). */
+    DP_DEPTH_REFINE_JOINT_BILATERAL = 2, /**< Joint bilateral upsampling (Kopf et al.) with the image as guide. */
+    DP_DEPTH_REFINE_MAX_ENUM = 0x7FFFFFFF
+} dp_depth_refine;
+
+/** ONNX Runtime execution provider. This library ships ONNX Runtime's CPU build; the others need a library
+ *  built with ONNX Runtime's CUDA / DirectML / CoreML package and otherwise fail with DP_ERROR_UNSUPPORTED. */
+typedef enum dp_execution_provider {
+    DP_PROVIDER_CPU = 0,
+    DP_PROVIDER_CUDA = 1,
+    DP_PROVIDER_DIRECTML = 2,
+    DP_PROVIDER_COREML = 3,
+    DP_EXECUTION_PROVIDER_MAX_ENUM = 0x7FFFFFFF
+} dp_execution_provider;
+
+/** Options of dp_estimate_depth. */
+typedef struct dp_depth_options {
+    uint32_t struct_size;  /**< sizeof(dp_depth_options). */
+    int32_t refine;        /**< dp_depth_refine. Default DP_DEPTH_REFINE_GUIDED. */
+    int32_t refine_radius; /**< Filter radius; 0 (default) = the filter's default. Guided: image pixels; joint
+                                bilateral: pixels of the network's map (as dp_refine_options.radius for JBU). Max 256. */
+    int32_t input_size;    /**< Network input size; 0 (default) = the model's. Dynamic-size models (Depth Anything):
+                                the short side, rounded to a multiple of 14. Fixed-size models accept only 0 or their size. */
+    int32_t near_is_white; /**< Nonzero (default): near = 1 (white). Zero: near = 0. */
+    float clip_low;        /**< Quantile of the network output mapped to 0 (default 0.01); values beyond are clipped. */
+    float clip_high;       /**< Quantile mapped to 1 (default 0.99). 0 <= clip_low < clip_high <= 1. */
+    int32_t provider;      /**< dp_execution_provider. Default DP_PROVIDER_CPU. */
+    int32_t device_id;     /**< Device index for GPU providers. Default 0. */
+} dp_depth_options;
+
+/** Fills *options with defaults (set struct_size first). Errors: DP_ERROR_INVALID_ARGUMENT. */
+DP_API dp_status dp_depth_options_default(dp_depth_options *options);
+
+/** Estimates a depth map for image with the ONNX depth model at model_path, writing depth_out (0..1, near = white
+ *  unless options->near_is_white is 0; metric-depth models are inverted to 1/depth first, so near is white too).
+ *
+ *  model_path: NUL-terminated UTF-8 path of an .onnx file, or the name of a well-known model installed in the
+ *  user's model directory ($XDG_DATA_HOME/depthplugins/models, else ~/.local/share/depthplugins/models; see
+ *  `depthplugins models list`). Read during the call only. An optional sidecar <model>.json beside the file
+ *  overrides the detected preprocessing (docs/depth-estimation.md). The model family (MiDaS v2.1 small, DPT,
+ *  Depth Anything) is detected from the model's input and output shapes.
+ *  The first call with a model loads it (this can take seconds); the context keeps the session for later calls
+ *  and reloads it when the file changes. Several threads may estimate on one context at once.
+ *  image: any pixel format (alpha ignored); at least 16x16. depth_out must have the image's size; grey formats
+ *  receive the depth, colour formats R = G = B = depth. depth_out may alias image. options may be NULL (defaults);
+ *  progress may be NULL. Progress is reported around loading, inference and refinement; a cancel is honoured
+ *  between stages and interrupts a running inference.
+ *  Errors: DP_ERROR_INVALID_ARGUMENT (NULL pointers, sizes, options, image too small, input_size on a fixed model),
+ *  DP_ERROR_IO (model file missing or unreadable, model name not installed), DP_ERROR_MODEL (not an ONNX file,
+ *  truncated, unsupported input/output shape, bad sidecar, checksum mismatch of an installed named model),
+ *  DP_ERROR_NUMERIC (the network produced NaN or infinity), DP_ERROR_UNSUPPORTED (execution provider not in this
+ *  build), DP_ERROR_CANCELLED, DP_ERROR_OUT_OF_MEMORY, DP_ERROR_DEVICE. */
+DP_API dp_status dp_estimate_depth(dp_context *context, const char *model_path, const dp_image *image,
+                                   const dp_image *depth_out, const dp_depth_options *options,
+                                   dp_progress_fn progress, void *user_data);
+
 #ifdef __cplusplus
 }
 #endif

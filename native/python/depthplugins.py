@@ -7,6 +7,7 @@ DepthPluginsError carrying the dp_status and the library's message.
     lib = dp.Library("/path/to/libdepthplugins.so")
     with lib.context() as ctx:
         ctx.refine_depth(guide, depth, out, method=dp.REFINE_GUIDED)
+        ctx.estimate_depth("depth-anything-v2-small", photo, out)   # a model path or an installed model's name
 """
 import ctypes
 import os
@@ -18,6 +19,8 @@ _BYTES_PER_PIXEL = {FORMAT_GRAY8: 1, FORMAT_GRAY16: 2, FORMAT_GRAYF32: 4, FORMAT
                     FORMAT_RGBA16: 8, FORMAT_RGBAF32: 16, FORMAT_BGRA8: 4}
 BACKEND_AUTO, BACKEND_CPU, BACKEND_VULKAN = 0, 1, 2
 REFINE_JOINT_BILATERAL, REFINE_GUIDED, REFINE_JOINT_BILATERAL_UPSAMPLING = 0, 1, 2
+DEPTH_REFINE_NONE, DEPTH_REFINE_GUIDED, DEPTH_REFINE_JOINT_BILATERAL = 0, 1, 2
+PROVIDER_CPU, PROVIDER_CUDA, PROVIDER_DIRECTML, PROVIDER_COREML = 0, 1, 2, 3
 
 
 class DepthPluginsError(RuntimeError):
@@ -55,6 +58,12 @@ class RefineOptions(ctypes.Structure):
                 ("zero_is_invalid", ctypes.c_int32), ("grey_guide", ctypes.c_int32)]
 
 
+class DepthOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("refine", ctypes.c_int32), ("refine_radius", ctypes.c_int32),
+                ("input_size", ctypes.c_int32), ("near_is_white", ctypes.c_int32), ("clip_low", ctypes.c_float),
+                ("clip_high", ctypes.c_float), ("provider", ctypes.c_int32), ("device_id", ctypes.c_int32)]
+
+
 PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_float)
 
 
@@ -72,6 +81,9 @@ class Library:
             "dp_refine_options_default": [ctypes.POINTER(RefineOptions)],
             "dp_refine_depth": [ctypes.c_void_p, ctypes.POINTER(Image), ctypes.POINTER(Image), ctypes.POINTER(Image),
                                 ctypes.POINTER(RefineOptions), PROGRESS, ctypes.c_void_p],
+            "dp_depth_options_default": [ctypes.POINTER(DepthOptions)],
+            "dp_estimate_depth": [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(Image), ctypes.POINTER(Image),
+                                  ctypes.POINTER(DepthOptions), PROGRESS, ctypes.c_void_p],
         }.items():
             fn = getattr(lib, name)
             fn.argtypes = args
@@ -124,3 +136,15 @@ class Context:
         cb = PROGRESS(lambda _user, f: 0 if progress(f) else 1) if progress else PROGRESS()
         self._l.check(self._l._lib.dp_refine_depth(self._h, ctypes.byref(guide), ctypes.byref(depth), ctypes.byref(out),
                                                    ctypes.byref(opts), cb, None))
+
+    def estimate_depth(self, model, image, out, refine=DEPTH_REFINE_GUIDED, input_size=0, near_is_white=True,
+                       clip_low=0.01, clip_high=0.99, provider=PROVIDER_CPU, progress=None):
+        """model: path of an .onnx file or an installed model's name. out must have image's size.
+        progress: optional callable(fraction) -> bool; returning False cancels."""
+        opts = DepthOptions(ctypes.sizeof(DepthOptions))
+        self._l.check(self._l._lib.dp_depth_options_default(ctypes.byref(opts)))
+        opts.refine, opts.input_size, opts.near_is_white = refine, input_size, 1 if near_is_white else 0
+        opts.clip_low, opts.clip_high, opts.provider = clip_low, clip_high, provider
+        cb = PROGRESS(lambda _user, f: 0 if progress(f) else 1) if progress else PROGRESS()
+        self._l.check(self._l._lib.dp_estimate_depth(self._h, os.fsencode(model), ctypes.byref(image), ctypes.byref(out),
+                                                     ctypes.byref(opts), cb, None))

@@ -2,6 +2,7 @@ using DepthPlugins.Core;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 using DepthPlugins.Core.Refinement;
+using DepthPlugins.Inference;
 
 namespace DepthPlugins.Engine;
 
@@ -33,5 +34,24 @@ public sealed class Engine : IDisposable
     public Plane Refine(Image guide, Plane depth, RefineOptions options, Progress progress)
         => DepthRefiner.Refine(RefineKernels, guide, depth, options, progress);
 
-    public void Dispose() { }
+    /// <summary>Depth models loaded by this engine (one ONNX Runtime session per model file and provider).</summary>
+    public DepthModelCache Models { get; } = new();
+
+    /// <summary>
+    /// Monocular depth for <paramref name="photo"/> with the model at a path, or a manifest name installed in the
+    /// user's model directory (<see cref="ModelCatalog.Resolve"/>). The session is loaded once and reused; refinement
+    /// runs on this engine's kernels.
+    /// </summary>
+    public Plane EstimateDepth(string model, Image photo, DepthOptions options, Progress progress)
+    {
+        options.Validate();
+        DepthEstimator.CheckPhoto(photo); // before a possibly slow model load
+        progress.Report(0f);
+        var path = ModelCatalog.Resolve(model);
+        using var lease = Models.Acquire(path, new SessionSettings(options.Provider, options.DeviceId, Options.Threads));
+        progress.Report(0.05f);
+        return DepthEstimator.Estimate(lease.Model, photo, options, RefineKernels, progress.Stage(0.05f, 1f));
+    }
+
+    public void Dispose() => Models.Dispose();
 }

@@ -14,7 +14,7 @@ namespace DepthPlugins.Native;
 static unsafe partial class Exports
 {
     /// <summary>Bumped when a function or struct is added (never for a change that breaks old callers: those are not allowed).</summary>
-    public const uint AbiVersion = 1;
+    public const uint AbiVersion = AbiInfo.Version;
     static readonly byte* VersionString = Utf8("depthplugins 0.1.0");
 
     static byte* Utf8(string s)

@@ -42,6 +42,20 @@ struct DpRefineOptions
     public int GreyGuide;
 }
 
+[StructLayout(LayoutKind.Sequential)]
+struct DpDepthOptions
+{
+    public uint StructSize;
+    public int Refine;
+    public int RefineRadius;
+    public int InputSize;
+    public int NearIsWhite;
+    public float ClipLow;
+    public float ClipHigh;
+    public int Provider;
+    public int DeviceId;
+}
+
 static unsafe class Interop
 {
     /// <summary>

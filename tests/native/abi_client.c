@@ -329,6 +329,51 @@ int main(void)
         CHECK(strstr(dp_last_error_message(), "depth_in") != NULL, "message names the argument: %s", dp_last_error_message());
     }
 
+    /* Depth estimation: options, argument validation, model errors; the happy path with real ONNX
+       fixtures is covered by tests/native/depth_smoke.py. */
+    {
+        dp_depth_options dopts;
+        dp_image g = make_image(W, H, DP_FORMAT_RGBA8, 4, guide_px);
+        dp_image o = make_image(W, H, DP_FORMAT_GRAYF32, 4, out);
+        dp_image small = make_image(W - 1, H, DP_FORMAT_GRAYF32, 4, out);
+        const char *text_model = "/tmp/dp_abi_client_not_onnx.onnx";
+        FILE *f;
+        memset(&dopts, 0, sizeof dopts);
+        dopts.struct_size = sizeof dopts;
+        EXPECT_OK(dp_depth_options_default(&dopts));
+        CHECK(sizeof(dp_depth_options) == 36, "sizeof(dp_depth_options) %u", (unsigned)sizeof(dp_depth_options));
+        CHECK(dopts.refine == DP_DEPTH_REFINE_GUIDED && dopts.near_is_white == 1 && dopts.provider == DP_PROVIDER_CPU &&
+              dopts.input_size == 0 && fabsf(dopts.clip_low - 0.01f) < 1e-6f && fabsf(dopts.clip_high - 0.99f) < 1e-6f,
+              "depth defaults");
+        dopts.struct_size = 8;
+        EXPECT_ERROR(dp_depth_options_default(&dopts), DP_ERROR_INVALID_ARGUMENT);
+        dopts.struct_size = sizeof dopts;
+        EXPECT_ERROR(dp_depth_options_default(NULL), DP_ERROR_INVALID_ARGUMENT);
+
+        for (i = 0; i < W * H; i++) sentinel[i] = out[i] = -7.0f;
+        EXPECT_ERROR(dp_estimate_depth(NULL, "m.onnx", &g, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+        EXPECT_ERROR(dp_estimate_depth(ctx, NULL, &g, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+        EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", NULL, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+        EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &small, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+        dopts.refine = 7;
+        EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+        dopts.refine = DP_DEPTH_REFINE_NONE;
+        dopts.clip_low = 0.9f;
+        dopts.clip_high = 0.1f;
+        EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+        EXPECT_ERROR(dp_estimate_depth(ctx, "/nonexistent/dir/model.onnx", &g, &o, NULL, NULL, NULL), DP_ERROR_IO);
+        CHECK(strstr(dp_last_error_message(), "does not exist") != NULL, "message: %s", dp_last_error_message());
+        f = fopen(text_model, "w");
+        CHECK(f != NULL, "cannot write %s", text_model);
+        if (f) {
+            fputs("not a protobuf\n", f);
+            fclose(f);
+            EXPECT_ERROR(dp_estimate_depth(ctx, text_model, &g, &o, NULL, NULL, NULL), DP_ERROR_MODEL);
+            remove(text_model);
+        }
+        CHECK(memcmp(out, sentinel, sizeof out) == 0, "depth_out untouched by failed calls");
+    }
+
     EXPECT_OK(dp_context_destroy(ctx));
     printf("abi_client: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
