@@ -140,6 +140,29 @@ context_rect (const GeglRectangle *bounds, int margin, int width, int height)
   return r;
 }
 
+/* Writes a depth plane into call->output at call->output_rect, in the output drawable's tone curve. `alpha`
+ * (same layout as depth, may be NULL = opaque) keeps the drawable's own alpha. depth is ctx-sized; the part under
+ * call->bounds is written. scratch must hold 2 floats per bounds pixel. */
+static void
+write_depth (const DpgCall *call, const GeglRectangle *ctx, const float *depth, const float *alpha_ya, float *scratch)
+{
+  const GeglRectangle *b = &call->bounds;
+  int                  x, y;
+
+  for (y = 0; y < b->height; y++)
+    for (x = 0; x < b->width; x++)
+      {
+        long  src = (long) (b->y - ctx->y + y) * ctx->width + (b->x - ctx->x + x);
+        long  dst = (long) y * b->width + x;
+        float a   = alpha_ya ? alpha_ya[2 * src + 1] : 1.0f;
+
+        scratch[2 * dst]     = depth[src];
+        scratch[2 * dst + 1] = a;
+      }
+  gegl_buffer_set (call->output, &call->output_rect, 0, depth_format (call->output_format), scratch,
+                   GEGL_AUTO_ROWSTRIDE);
+}
+
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Refine Depth                                                                                                */
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -153,15 +176,15 @@ static const char *const refine_methods[] = {
 static const DpgArg refine_args[REFINE_N_ARGS] = {
   [REFINE_DEPTH]  = { DPG_ARG_DRAWABLE, "depth-drawable", "_Depth",
                       "Depth map refined in place (0..1, near = white; 0 = unknown, filled from known neighbours)",
-                      0, 0, 0, NULL, TRUE },
+                      0, 0, 0, NULL, NULL, TRUE },
   [REFINE_GUIDE]  = { DPG_ARG_DRAWABLE, "guide-drawable", "_Guide",
                       "Photo whose edges the depth should follow; same size as the depth drawable",
-                      0, 0, 0, NULL, FALSE },
+                      0, 0, 0, NULL, NULL, FALSE },
   [REFINE_METHOD] = { DPG_ARG_INT, "method", "_Method",
                       "0 joint bilateral filter, 1 guided filter, 2 joint bilateral upsampling",
-                      0, 2, 0, refine_methods, FALSE },
+                      0, 2, 0, NULL, refine_methods, FALSE },
   [REFINE_RADIUS] = { DPG_ARG_INT, "radius", "_Radius",
-                      "Window radius in pixels; 0 = the method's default", 0, 256, 0, NULL, FALSE },
+                      "Window radius in pixels; 0 = the method's default", 0, 256, 0, NULL, NULL, FALSE },
 };
 
 static gboolean
@@ -170,9 +193,7 @@ run_refine (const DpgOperation *op, const DpgCall *call, GError **error)
   const DpgDrawable *depth  = &call->values[REFINE_DEPTH].drawable;
   const DpgDrawable *guide  = &call->values[REFINE_GUIDE].drawable;
   int                radius = call->values[REFINE_RADIUS].i;
-  const Babl        *dfmt   = depth_format (depth->format);
   GeglRectangle      ctx;
-  GeglRectangle      b      = call->bounds;
   float             *guide_px = NULL, *depth_ya = NULL, *depth_in = NULL, *depth_out = NULL;
   dp_context        *context  = NULL;
   dp_refine_options  options;
@@ -181,7 +202,6 @@ run_refine (const DpgOperation *op, const DpgCall *call, GError **error)
   ProgressState      progress = { 0.0 };
   gboolean           ok       = FALSE;
   long               n, i;
-  int                x, y;
 
   if (depth->width != guide->width || depth->height != guide->height)
     {
@@ -194,7 +214,7 @@ run_refine (const DpgOperation *op, const DpgCall *call, GError **error)
 
   /* Every method's output at a pixel depends on inputs within 2 × radius (the guided filter's two box passes);
    * radius 0 is the library's per-method default, unknown here, so then the whole drawable is read. */
-  ctx = context_rect (&b, radius > 0 ? 2 * radius + 2 : -1, depth->width, depth->height);
+  ctx = context_rect (&call->bounds, radius > 0 ? 2 * radius + 2 : -1, depth->width, depth->height);
   n   = (long) ctx.width * ctx.height;
 
   if (! (guide_px = alloc_pixels (&ctx, 4, op, error)) || ! (depth_ya = alloc_pixels (&ctx, 2, op, error)) ||
@@ -203,7 +223,8 @@ run_refine (const DpgOperation *op, const DpgCall *call, GError **error)
 
   gegl_buffer_get (guide->buffer, &ctx, 1.0, colour_format (guide->format), guide_px, GEGL_AUTO_ROWSTRIDE,
                    GEGL_ABYSS_NONE);
-  gegl_buffer_get (depth->buffer, &ctx, 1.0, dfmt, depth_ya, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  gegl_buffer_get (depth->buffer, &ctx, 1.0, depth_format (depth->format), depth_ya, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
   for (i = 0; i < n; i++)
     depth_in[i] = depth_ya[2 * i];
 
@@ -226,19 +247,8 @@ run_refine (const DpgOperation *op, const DpgCall *call, GError **error)
       set_library_error (error, op, status);
       goto out;
     }
-
-  /* Write the bounds: refined grey, the drawable's own alpha. Reuses depth_ya packed as bounds-sized rows. */
-  for (y = 0; y < b.height; y++)
-    for (x = 0; x < b.width; x++)
-      {
-        long src = (long) (b.y - ctx.y + y) * ctx.width + (b.x - ctx.x + x);
-        long dst = (long) y * b.width + x;
-        float alpha = depth_ya[2 * src + 1];
-
-        depth_ya[2 * dst]     = depth_out[src];
-        depth_ya[2 * dst + 1] = alpha;
-      }
-  gegl_buffer_set (call->shadow, &b, 0, dfmt, depth_ya, GEGL_AUTO_ROWSTRIDE);
+  /* The refined grey with the drawable's own alpha; guide_px is big enough to serve as scratch. */
+  write_depth (call, &ctx, depth_out, depth_ya, guide_px);
   ok = TRUE;
 
 out:
@@ -251,16 +261,91 @@ out:
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
+/* Generate Depth                                                                                              */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+enum { GENERATE_DRAWABLE, GENERATE_MODEL, GENERATE_REFINE, GENERATE_N_ARGS };
+
+static const DpgArg generate_args[GENERATE_N_ARGS] = {
+  [GENERATE_DRAWABLE] = { DPG_ARG_DRAWABLE, "drawable", "_Photo", "The photo (its selection bounds) to estimate depth for",
+                          0, 0, 0, NULL, NULL, TRUE },
+  [GENERATE_MODEL]    = { DPG_ARG_STRING, "model-path", "_Model",
+                          "An .onnx depth model file, or the name of an installed model (depthplugins models list)",
+                          0, 0, 0, "depth-anything-v2-small", NULL, FALSE },
+  [GENERATE_REFINE]   = { DPG_ARG_INT, "refine", "_Refine edges",
+                          "1: refine the network's map at full resolution with the photo as guide (guided filter); "
+                          "0: bicubic upsampling only",
+                          0, 1, 1, NULL, NULL, FALSE },
+};
+
+static gboolean
+run_generate (const DpgOperation *op, const DpgCall *call, GError **error)
+{
+  const DpgDrawable *photo = &call->values[GENERATE_DRAWABLE].drawable;
+  const char        *model = call->values[GENERATE_MODEL].s;
+  GeglRectangle      ctx   = call->bounds; /* the network sees exactly the selection bounds */
+  float             *rgba = NULL, *depth = NULL;
+  dp_context        *context = NULL;
+  dp_depth_options   options;
+  dp_image           img, out;
+  dp_status          status;
+  ProgressState      progress = { 0.0 };
+  gboolean           ok       = FALSE;
+
+  if (model == NULL || *model == '\0')
+    {
+      g_set_error (error, DPG_ERROR, 0, "%s: no model given; choose an .onnx file or an installed model name.",
+                   op->title);
+      return FALSE;
+    }
+  if (! (rgba = alloc_pixels (&ctx, 4, op, error)) || ! (depth = alloc_pixels (&ctx, 1, op, error)))
+    goto out;
+  gegl_buffer_get (photo->buffer, &ctx, 1.0, colour_format (photo->format), rgba, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+
+  if (! (context = create_context (op, error)))
+    goto out;
+  options.struct_size = sizeof options;
+  dp_depth_options_default (&options);
+  options.refine = call->values[GENERATE_REFINE].i ? DP_DEPTH_REFINE_GUIDED : DP_DEPTH_REFINE_NONE;
+
+  img = image_of (rgba, ctx.width, ctx.height, DP_FORMAT_RGBAF32, 4, DP_TRANSFER_SRGB);
+  out = image_of (depth, ctx.width, ctx.height, DP_FORMAT_GRAYF32, 1, DP_TRANSFER_DEFAULT);
+
+  gimp_progress_init (op->progress);
+  status = dp_estimate_depth (context, model, &img, &out, &options, report_progress, &progress);
+  if (status != DP_OK)
+    {
+      set_library_error (error, op, status);
+      goto out;
+    }
+  write_depth (call, &ctx, depth, NULL, rgba);
+  ok = TRUE;
+
+out:
+  dp_context_destroy (context);
+  g_free (rgba);
+  g_free (depth);
+  return ok;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
 /* The procedures                                                                                              */
 /* ---------------------------------------------------------------------------------------------------------- */
 
 const DpgOperation dpg_operations[] = {
+  { "plug-in-depthplugins-generate-depth", "Generate Depth", "_Generate Depth...", "<Image>/Filters/Depth",
+    "Estimate a depth map from a photo with a neural network",
+    "Adds a greyscale layer named \"Depth\" above the drawable (the selection bounds of it, if there is a "
+    "selection) with the depth estimated by an ONNX depth model (near = white), and returns it. Models are not "
+    "bundled: see docs/depth-estimation.md.",
+    "Generating depth", generate_args, GENERATE_N_ARGS, DPG_OUTPUT_NEW_LAYER, "Depth", run_generate },
   { "plug-in-depthplugins-refine-depth", "Refine Depth", "_Refine Depth...", "<Image>/Filters/Depth",
     "Refine a depth map so its edges follow a photo",
     "Refines the depth drawable in place with the guide drawable's edges (joint bilateral filter, guided filter or "
     "joint bilateral upsampling). Depth 0 counts as unknown and is filled from known neighbours. Works on the "
     "selection. Depth 0..1, near = white.",
-    "Refining depth", refine_args, REFINE_N_ARGS, run_refine },
+    "Refining depth", refine_args, REFINE_N_ARGS, DPG_OUTPUT_IN_PLACE, NULL, run_refine },
 };
 
 const int dpg_n_operations = G_N_ELEMENTS (dpg_operations);
@@ -277,13 +362,14 @@ dpg_find_operation (const char *name)
 }
 
 int
-dpg_in_place_arg (const DpgOperation *op)
+dpg_target_arg (const DpgOperation *op)
 {
   int i;
 
   for (i = 0; i < op->n_args; i++)
-    if (op->args[i].type == DPG_ARG_DRAWABLE && op->args[i].in_place)
+    if (op->args[i].type == DPG_ARG_DRAWABLE && op->args[i].target)
       return i;
+  g_assert_not_reached (); /* every table entry has one */
   return -1;
 }
 

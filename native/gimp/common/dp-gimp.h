@@ -25,7 +25,8 @@ typedef enum
 {
   DPG_ARG_DRAWABLE,
   DPG_ARG_INT,
-  DPG_ARG_DOUBLE
+  DPG_ARG_DOUBLE,
+  DPG_ARG_STRING
 } DpgArgType;
 
 typedef struct
@@ -36,9 +37,18 @@ typedef struct
   const char         *blurb;      /**< PDB description. */
   double              min, max;   /**< INT, DOUBLE. */
   double              def;        /**< INT, DOUBLE default. */
+  const char         *def_string; /**< STRING default. */
   const char *const  *choices;    /**< INT shown as a combo box: labels of min, min+1, ... ; NULL-terminated. */
-  gboolean            in_place;   /**< DRAWABLE written by the operation (shadow buffer + merge). One per operation. */
+  gboolean            target;     /**< The DRAWABLE GIMP invokes the procedure on (one per operation): the selection
+                                       bounds are taken on it, and it is written in place or gets the new layer above. */
 } DpgArg;
+
+/** Where an operation's result goes. */
+typedef enum
+{
+  DPG_OUTPUT_IN_PLACE,  /**< Into the target drawable: shadow buffer, merged with the selection mask, one undo step. */
+  DPG_OUTPUT_NEW_LAYER  /**< Into a new layer the size of the selection bounds, above the target, returned. */
+} DpgOutput;
 
 /** A drawable as the operation sees it: its pixels and its own format (channels, precision, TRC, space). */
 typedef struct
@@ -53,14 +63,17 @@ typedef union
   DpgDrawable drawable;
   int         i;
   double      d;
+  const char *s;
 } DpgValue;
 
-/** One call: the argument values in table order, and where the in-place drawable's result goes. */
+/** One call: the argument values in table order, and where the result goes. */
 typedef struct
 {
   const DpgValue *values;
-  GeglBuffer     *shadow; /**< Shadow buffer of the in-place drawable; only `bounds` of it is written. */
-  GeglRectangle   bounds; /**< Selection bounds intersected with the in-place drawable, drawable coordinates. */
+  GeglRectangle   bounds;        /**< Selection bounds intersected with the target drawable, its coordinates. */
+  GeglBuffer     *output;        /**< The target's shadow buffer (in place) or the new layer's buffer. */
+  const Babl     *output_format; /**< The output drawable's own format. */
+  GeglRectangle   output_rect;   /**< Where `bounds` lands in `output`: bounds itself in place, 0,0,w,h in a new layer. */
 } DpgCall;
 
 typedef struct DpgOperation DpgOperation;
@@ -75,8 +88,10 @@ struct DpgOperation
   const char   *progress;   /**< Progress bar text. */
   const DpgArg *args;       /**< After run-mode and image. */
   int           n_args;
-  /** Computes and writes call->bounds of call->shadow. FALSE with *error set on failure (shadow then untouched
-   *  or partly written; the front end does not merge it). */
+  DpgOutput     output;
+  const char   *layer_name; /**< DPG_OUTPUT_NEW_LAYER: the new layer's name. */
+  /** Computes and writes call->output_rect of call->output. FALSE with *error set on failure (the front end then
+   *  neither merges the shadow nor adds the layer). */
   gboolean    (*run) (const DpgOperation *op, const DpgCall *call, GError **error);
 };
 
@@ -91,8 +106,8 @@ extern const int          dpg_n_operations;
 
 const DpgOperation *dpg_find_operation (const char *name);
 
-/** Index of the in-place drawable argument, or -1. */
-int dpg_in_place_arg (const DpgOperation *op);
+/** Index of the target drawable argument. */
+int dpg_target_arg (const DpgOperation *op);
 
 /** FALSE with a message when the loaded libdepthplugins is older than the header this plug-in was built with
  *  (it would lack functions the plug-in calls). Call before anything else in every run. */

@@ -3,7 +3,8 @@
  * whose arguments are exactly the table's (run-mode, image, then the operation's own, in the same order and
  * with the same names as in GIMP 2.10, so Script-Fu calls do not change). GIMP fills a GimpProcedureConfig
  * (arguments, or the last used values for interactive runs), gimp_procedure_dialog edits it, and the operation
- * runs on the selection bounds through a shadow buffer merged as one undo step.
+ * runs on the selection bounds: in place through a shadow buffer merged as one undo step, or into a new layer
+ * added above the drawable.
  */
 #include <string.h>
 
@@ -12,7 +13,7 @@
 
 #include "../common/dp-gimp.h"
 
-#define MAX_ARGS 16
+#define MAX_ARGS 8
 
 #define DP_TYPE_PLUG_IN (dp_plug_in_get_type ())
 G_DECLARE_FINAL_TYPE (DpPlugIn, dp_plug_in, DP, PLUG_IN, GimpPlugIn)
@@ -68,7 +69,7 @@ dp_create_procedure (GimpPlugIn *plug_in, const gchar *name)
         {
         case DPG_ARG_DRAWABLE:
           /* Only the drawable GIMP invokes us on is required: a menu run leaves the others empty for the dialog. */
-          gimp_procedure_add_drawable_argument (procedure, a->name, a->label, a->blurb, ! a->in_place,
+          gimp_procedure_add_drawable_argument (procedure, a->name, a->label, a->blurb, ! a->target,
                                                 G_PARAM_READWRITE);
           break;
         case DPG_ARG_INT:
@@ -79,8 +80,14 @@ dp_create_procedure (GimpPlugIn *plug_in, const gchar *name)
           gimp_procedure_add_double_argument (procedure, a->name, a->label, a->blurb, a->min, a->max, a->def,
                                               G_PARAM_READWRITE);
           break;
+        case DPG_ARG_STRING:
+          gimp_procedure_add_string_argument (procedure, a->name, a->label, a->blurb, a->def_string,
+                                              G_PARAM_READWRITE);
+          break;
         }
     }
+  if (op->output == DPG_OUTPUT_NEW_LAYER)
+    gimp_procedure_add_layer_return_value (procedure, "layer", "Layer", "The new layer", FALSE, G_PARAM_READWRITE);
   return procedure;
 }
 
@@ -125,7 +132,7 @@ check_drawable (const DpgOperation *op, const DpgArg *a, GimpDrawable *d, GimpIm
                    gimp_item_is_group (GIMP_ITEM (d)) ? "layer group" : "indexed-colour layer");
       return FALSE;
     }
-  if (a->in_place && gimp_item_get_image (GIMP_ITEM (d)) != image)
+  if (a->target && gimp_item_get_image (GIMP_ITEM (d)) != image)
     {
       g_set_error (error, DPG_ERROR, 0, "%s: %s does not belong to the image.", op->title, a->name);
       return FALSE;
@@ -144,7 +151,7 @@ default_drawables (const DpgOperation *op, GimpProcedureConfig *config, GimpImag
       const DpgArg *a = &op->args[i];
       GimpDrawable *d = NULL;
 
-      if (a->type != DPG_ARG_DRAWABLE || a->in_place)
+      if (a->type != DPG_ARG_DRAWABLE || a->target)
         continue;
       g_object_get (config, a->name, &d, NULL);
       if (! drawable_usable (d) || d == target)
@@ -188,7 +195,7 @@ dialog (GimpProcedure *procedure, GimpProcedureConfig *config, const DpgOperatio
     {
       const DpgArg *a = &op->args[i];
 
-      if (a->type == DPG_ARG_DRAWABLE && a->in_place)
+      if (a->type == DPG_ARG_DRAWABLE && a->target)
         continue;
       if (a->type == DPG_ARG_INT && a->choices)
         {
@@ -215,13 +222,16 @@ dialog (GimpProcedure *procedure, GimpProcedureConfig *config, const DpgOperatio
 /* Run                                                                                                         */
 /* ---------------------------------------------------------------------------------------------------------- */
 
+/* Runs op with the values in config on image. Returns FALSE with *error on failure; *layer receives the new layer
+ * of a DPG_OUTPUT_NEW_LAYER operation. The image changes by one undo step, or not at all. */
 static gboolean
-execute (const DpgOperation *op, GimpProcedureConfig *config, GimpImage *image, GError **error)
+execute (const DpgOperation *op, GimpProcedureConfig *config, GimpImage *image, GimpLayer **layer, GError **error)
 {
   GimpDrawable *drawables[MAX_ARGS] = { NULL };
+  gchar        *strings[MAX_ARGS]   = { NULL };
   DpgValue      values[MAX_ARGS];
   DpgCall       call;
-  GimpDrawable *target;
+  GimpDrawable *target, *output;
   gint          x, y, w, h;
   gboolean      ok = FALSE;
   int           i;
@@ -237,6 +247,7 @@ execute (const DpgOperation *op, GimpProcedureConfig *config, GimpImage *image, 
         case DPG_ARG_DRAWABLE: g_object_get (config, a->name, &drawables[i], NULL); break;
         case DPG_ARG_INT:      g_object_get (config, a->name, &values[i].i, NULL); break;
         case DPG_ARG_DOUBLE:   g_object_get (config, a->name, &values[i].d, NULL); break;
+        case DPG_ARG_STRING:   g_object_get (config, a->name, &strings[i], NULL); values[i].s = strings[i]; break;
         }
       if (a->type == DPG_ARG_DRAWABLE && ! check_drawable (op, a, drawables[i], image, error))
         goto out;
@@ -244,10 +255,10 @@ execute (const DpgOperation *op, GimpProcedureConfig *config, GimpImage *image, 
   if (! dpg_check_ranges (op, values, error))
     goto out;
 
-  target = drawables[dpg_in_place_arg (op)];
+  target = drawables[dpg_target_arg (op)];
   if (! gimp_drawable_mask_intersect (target, &x, &y, &w, &h))
     {
-      ok = TRUE; /* The selection does not touch the drawable: nothing to do. */
+      g_set_error (error, DPG_ERROR, 0, "%s: the selection does not touch the drawable.", op->title);
       goto out;
     }
 
@@ -261,28 +272,62 @@ execute (const DpgOperation *op, GimpProcedureConfig *config, GimpImage *image, 
         d->width  = gegl_buffer_get_width (d->buffer);
         d->height = gegl_buffer_get_height (d->buffer);
       }
+
   call.values = values;
-  call.shadow = gimp_drawable_get_shadow_buffer (target);
   call.bounds = (GeglRectangle){ x, y, w, h };
+  if (op->output == DPG_OUTPUT_IN_PLACE)
+    {
+      output           = target;
+      call.output      = gimp_drawable_get_shadow_buffer (target);
+      call.output_rect = call.bounds;
+    }
+  else
+    {
+      /* Filled before it joins the image, so a failure leaves no trace in the image or its undo history. */
+      output = GIMP_DRAWABLE (gimp_layer_new (image, op->layer_name, w, h,
+                                              gimp_image_get_base_type (image) == GIMP_GRAY ? GIMP_GRAY_IMAGE
+                                                                                            : GIMP_RGB_IMAGE,
+                                              100.0, GIMP_LAYER_MODE_NORMAL));
+      call.output      = gimp_drawable_get_buffer (output);
+      call.output_rect = (GeglRectangle){ 0, 0, w, h };
+    }
+  call.output_format = gimp_drawable_get_format (output);
 
   ok = op->run (op, &call, error);
 
-  g_object_unref (call.shadow);
+  gegl_buffer_flush (call.output);
+  g_object_unref (call.output);
   for (i = 0; i < op->n_args; i++)
     if (drawables[i])
       g_object_unref (values[i].drawable.buffer);
 
-  if (ok)
+  if (op->output == DPG_OUTPUT_IN_PLACE && ok)
     {
-      gimp_image_undo_group_start (image);
-      gimp_drawable_merge_shadow (target, TRUE); /* blends with the selection mask */
+      gimp_drawable_merge_shadow (target, TRUE); /* one undo step; blends with the selection mask */
       gimp_drawable_update (target, x, y, w, h);
-      gimp_image_undo_group_end (image);
     }
+  else if (op->output == DPG_OUTPUT_NEW_LAYER && ok)
+    {
+      gint     ox = 0, oy = 0;
+      gboolean above = gimp_item_is_layer (GIMP_ITEM (target));
+
+      if (above)
+        gimp_drawable_get_offsets (target, &ox, &oy);
+      gimp_layer_set_offsets (GIMP_LAYER (output), ox + x, oy + y);
+      gimp_image_insert_layer (image, GIMP_LAYER (output),
+                               above ? GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (target))) : NULL,
+                               above ? gimp_image_get_item_position (image, GIMP_ITEM (target)) : 0);
+      *layer = GIMP_LAYER (output);
+    }
+  else if (op->output == DPG_OUTPUT_NEW_LAYER)
+    gimp_item_delete (GIMP_ITEM (output));
 
 out:
   for (i = 0; i < op->n_args; i++)
-    g_clear_object (&drawables[i]);
+    {
+      g_clear_object (&drawables[i]);
+      g_free (strings[i]);
+    }
   return ok;
 }
 
@@ -293,10 +338,12 @@ dp_run (GimpProcedure *procedure, GimpProcedureConfig *config, gpointer run_data
   GimpRunMode         run_mode = GIMP_RUN_NONINTERACTIVE;
   GimpImage          *image    = NULL;
   GimpDrawable       *target   = NULL;
+  GimpLayer          *layer    = NULL;
   GimpPDBStatusType   status   = GIMP_PDB_SUCCESS;
+  GimpValueArray     *result;
   GError             *error    = NULL;
 
-  g_object_get (config, "run-mode", &run_mode, "image", &image, op->args[dpg_in_place_arg (op)].name, &target,
+  g_object_get (config, "run-mode", &run_mode, "image", &image, op->args[dpg_target_arg (op)].name, &target,
                 NULL);
 
   if (! dpg_check_library (&error))
@@ -308,11 +355,14 @@ dp_run (GimpProcedure *procedure, GimpProcedureConfig *config, gpointer run_data
         status = GIMP_PDB_CANCEL;
     }
 
-  if (status == GIMP_PDB_SUCCESS && ! execute (op, config, image, &error))
+  if (status == GIMP_PDB_SUCCESS && ! execute (op, config, image, &layer, &error))
     status = GIMP_PDB_EXECUTION_ERROR;
 
   g_clear_object (&image);
   g_clear_object (&target);
   /* GIMP shows the message of an execution error ("Execution error for ..."); scripts receive it. */
-  return gimp_procedure_new_return_values (procedure, status, error);
+  result = gimp_procedure_new_return_values (procedure, status, error);
+  if (status == GIMP_PDB_SUCCESS && op->output == DPG_OUTPUT_NEW_LAYER)
+    GIMP_VALUES_SET_LAYER (result, 1, layer);
+  return result;
 }
