@@ -64,12 +64,30 @@ report_progress (void *user_data, float fraction)
   return 0;
 }
 
+/* The compute backend: Vulkan when a device works, else the CPU (no Vulkan is not an error). DEPTHPLUGINS_BACKEND
+ * (cpu, vulkan or auto, read from GIMP's environment) overrides it, e.g. around a broken GPU driver; the tests use
+ * it to compare with the CLI on one backend. */
 static dp_context *
 create_context (const DpgOperation *op, GError **error)
 {
-  dp_context *context = NULL;
-  dp_status   status  = dp_context_create (NULL, &context); /* Auto: Vulkan when it works, else CPU. */
+  const char         *env     = g_getenv ("DEPTHPLUGINS_BACKEND");
+  dp_context         *context = NULL;
+  dp_context_options  options;
+  dp_status           status;
 
+  options.struct_size = sizeof options;
+  dp_context_options_default (&options);
+  if (env && g_ascii_strcasecmp (env, "cpu") == 0)
+    options.backend = DP_BACKEND_CPU;
+  else if (env && g_ascii_strcasecmp (env, "vulkan") == 0)
+    options.backend = DP_BACKEND_VULKAN;
+  else if (env && *env && g_ascii_strcasecmp (env, "auto") != 0)
+    {
+      g_set_error (error, DPG_ERROR, 0, "%s: DEPTHPLUGINS_BACKEND is '%s'; use cpu, vulkan or auto.", op->title, env);
+      return NULL;
+    }
+
+  status = dp_context_create (&options, &context);
   if (status != DP_OK)
     {
       set_library_error (error, op, status);
