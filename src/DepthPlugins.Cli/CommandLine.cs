@@ -9,7 +9,7 @@ sealed class UsageException(string message) : Exception(message);
 /// <summary>One option: <c>--name VALUE</c>, or a flag when <see cref="Value"/> is null. Choices print as a|b|c.</summary>
 sealed record OptionSpec(string Name, string? Value, string Help, string[]? Choices = null, string? Default = null);
 
-sealed record PositionalSpec(string Name, string Help);
+sealed record PositionalSpec(string Name, string Help, bool Optional = false);
 
 /// <summary>What a subcommand accepts; renders its own --help.</summary>
 sealed record CommandSpec(string Name, string Summary, PositionalSpec[] Positionals, OptionSpec[] Options, string? Details = null)
@@ -34,7 +34,7 @@ sealed record CommandSpec(string Name, string Summary, PositionalSpec[] Position
     {
         var sb = new StringBuilder();
         sb.Append("usage: depthplugins ").Append(Name);
-        foreach (var p in Positionals) sb.Append(" <").Append(p.Name).Append('>');
+        foreach (var p in Positionals) sb.Append(p.Optional ? $" [{p.Name}]" : $" <{p.Name}>");
         if (Options.Length > 0) sb.Append(" [options]");
         sb.AppendLine().AppendLine().AppendLine(Summary);
         if (Details != null) sb.AppendLine().AppendLine(Details);
@@ -85,8 +85,9 @@ sealed record CommandSpec(string Name, string Summary, PositionalSpec[] Position
             else positionals.Add(a);
         }
         if (flags.Contains("help")) return new ParsedArgs(this, values, flags, positionals);
-        if (positionals.Count != Positionals.Length)
-            throw new UsageException(positionals.Count < Positionals.Length
+        int required = Positionals.Count(p => !p.Optional);
+        if (positionals.Count < required || positionals.Count > Positionals.Length)
+            throw new UsageException(positionals.Count < required
                 ? $"missing <{Positionals[positionals.Count].Name}> (see depthplugins {Name} --help)"
                 : $"unexpected argument '{positionals[Positionals.Length]}' (see depthplugins {Name} --help)");
         return new ParsedArgs(this, values, flags, positionals);

@@ -8,6 +8,8 @@ ICommand[] commands =
 [
     new InfoCommand(),
     new RefineCommand(),
+    new DepthCommand(),
+    new ModelsCommand(),
     new SampleSceneCommand(),
 ];
 
