@@ -404,7 +404,7 @@ done:
         status = GIMP_PDB_EXECUTION_ERROR;
       *nreturn_vals           = 2;
       values[1].type          = GIMP_PDB_STRING;
-      values[1].data.d_string = g_strdup (error->message); /* GIMP shows it ("Execution error for ...") */
+      values[1].data.d_string = g_strdup (error->message); /* GIMP shows it; scripts receive it */
       g_error_free (error);
     }
   values[0].data.d_status = status;

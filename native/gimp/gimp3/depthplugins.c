@@ -201,10 +201,10 @@ dialog (GimpProcedure *procedure, GimpProcedureConfig *config, const DpgOperatio
         {
           GtkListStore *store = gimp_int_store_new_array (g_strv_length ((gchar **) a->choices),
                                                           (const gchar **) a->choices);
-          /* gimp_int_store_new_array numbers the labels 0, 1, ...; the table's values start at min (0 today). */
+          /* gimp_int_store_new_array numbers the labels 0, 1, ...; the table's values start at min (0 today).
+           * The dialog takes the store (transfer full). */
           g_assert (a->min == 0);
           gimp_procedure_dialog_get_int_combo (GIMP_PROCEDURE_DIALOG (dlg), a->name, GIMP_INT_STORE (store));
-          g_object_unref (store);
         }
       else if (a->type == DPG_ARG_INT || a->type == DPG_ARG_DOUBLE)
         gimp_procedure_dialog_get_scale_entry (GIMP_PROCEDURE_DIALOG (dlg), a->name, 1.0);
@@ -360,7 +360,7 @@ dp_run (GimpProcedure *procedure, GimpProcedureConfig *config, gpointer run_data
 
   g_clear_object (&image);
   g_clear_object (&target);
-  /* GIMP shows the message of an execution error ("Execution error for ..."); scripts receive it. */
+  /* GIMP shows the message of an execution error; scripts receive it. */
   result = gimp_procedure_new_return_values (procedure, status, error);
   if (status == GIMP_PDB_SUCCESS && op->output == DPG_OUTPUT_NEW_LAYER)
     GIMP_VALUES_SET_LAYER (result, 1, layer);
