@@ -11,11 +11,15 @@ namespace DepthPlugins.Gimp.Tests;
 /// Pixels are compared with the depthplugins CLI run on the same files with the same parameters, both on the CPU
 /// backend (DEPTHPLUGINS_BACKEND=cpu for the plug-in, --backend cpu for the CLI).
 ///
-/// Tolerance: both paths give the library the same float samples (GIMP's babl converts 8/16-bit code values to
-/// float exactly as the CLI's PNG reader does: v / 255, v / 65535) and the same parameters, so the library
-/// computes the same floats; both round them to integers with round-half-up (babl and ImageIO alike). So the
-/// results should be identical; we allow 1 code value on at most 0.5 % of pixels for a value that lands within
-/// float rounding of a .5 boundary, and require everything else to be identical.
+/// Tolerance: both paths give the library the same parameters and, up to babl's conversion error, the same samples,
+/// so what differs is GIMP's pixel conversion. GIMP converts with babl, which may use any conversion path whose
+/// measured error is below BABL_TOLERANCE (4.7e-6 of full scale by default in current babl) and picks among them by timing, so which
+/// one runs varies between runs (seen here: 0 differing pixels in most runs, 22 % of the 16-bit pixels one code value
+/// off in another). The CLI's PNG codec is exact (v / 255, v / 65535; round half up, as babl's reference). So:
+/// 8-bit results (one step = 3.9e-3, ~800 × the tolerance) may differ by 1 code value on at most 1 % of pixels
+/// (values within a few 1e-6 of a rounding boundary); 16-bit results (one step = 1.5e-5, ~3 × the tolerance) by at
+/// most 3 code values, and by less than one on average. A plumbing error (wrong tone curve, offset, channel, size)
+/// moves values by hundreds of 16-bit steps and fails.
 /// </summary>
 public abstract class GimpPluginTests(string version)
 {
@@ -63,6 +67,11 @@ public abstract class GimpPluginTests(string version)
             .Case("same-image", $"(let* ((img (dp-load {Q("scene.png")})) (photo (dp-layer img 0)) (depth (dp-load-layer img {Q("depth8.png")}))) " +
                                 "(plug-in-depthplugins-refine-depth RUN-NONINTERACTIVE img depth photo 0 5) " +
                                 $"(dp-save-only img depth {Q("gimp_sameimage.png")}))")
+            // "Repeat" from the Filters menu: last values (none saved here: the defaults, jbf with its default radius),
+            // and the guide, which GIMP passes empty, found among the image's layers.
+            .Case("repeat", $"(let* ((img (dp-load {Q("scene.png")})) (photo (dp-layer img 0)) (depth (dp-load-layer img {Q("depth8.png")}))) " +
+                            "(plug-in-depthplugins-refine-depth RUN-WITH-LAST-VALS img depth -1 0 0) " +
+                            $"(dp-save-only img depth {Q("gimp_repeat.png")}))")
             .Case("generate", $"(let* ((img (dp-load {Q("scene.png")})) (photo (dp-layer img 0)) " +
                               $"(layer (car (plug-in-depthplugins-generate-depth RUN-NONINTERACTIVE img photo {Q("dynamic.onnx")} 1)))) " +
                               "(dp-info (string-append \"layer \" (car (gimp-item-get-name layer)) \" at \" (dp-num (car (gimp-image-get-item-position img layer))) " +
@@ -135,17 +144,27 @@ public abstract class GimpPluginTests(string version)
         var a = Codes(g, 0);
         var b = Codes(c, 0);
         int n = 0, off = 0, maxDiff = 0;
+        long sum = 0;
         for (int i = 0; i < a.Length; i++)
         {
             if (where != null && !where(i)) continue;
             n++;
             int d = Math.Abs(a[i] - b[i]);
             if (d != 0) off++;
+            sum += d;
             maxDiff = Math.Max(maxDiff, d);
         }
-        TestContext.Out.WriteLine($"{Path.GetFileName(gimpFile)}: {n} pixels compared, {off} differ, max difference {maxDiff}");
-        Assert.That(maxDiff, Is.LessThanOrEqualTo(1), "largest difference in code values");
-        Assert.That(off, Is.LessThanOrEqualTo(n / 200), "pixels that differ by one code value");
+        TestContext.Out.WriteLine($"{Path.GetFileName(gimpFile)}: {n} pixels compared, {off} differ, max difference {maxDiff}, mean {(double)sum / n:F4}");
+        if (bitDepth == 8)
+        {
+            Assert.That(maxDiff, Is.LessThanOrEqualTo(1), "largest difference in 8-bit code values");
+            Assert.That(off, Is.LessThanOrEqualTo(n / 100), "pixels that differ by one 8-bit code value");
+        }
+        else
+        {
+            Assert.That(maxDiff, Is.LessThanOrEqualTo(3), "largest difference in 16-bit code values");
+            Assert.That((double)sum / n, Is.LessThan(1.0), "mean difference in 16-bit code values");
+        }
     }
 
     void AssertCaseOk(string name)
@@ -195,6 +214,13 @@ public abstract class GimpPluginTests(string version)
         for (int i = 0; i < g.Width * g.Height; i++)
             Assert.That(g.Samples[i * 3 + 1] == g.Samples[i * 3] && g.Samples[i * 3 + 2] == g.Samples[i * 3], $"pixel {i} is not grey");
         AssertSamePixels(Out("gimp_sameimage.png"), Cli("jbf8b.png", "refine", Out("depth8.png"), "--guide", Out("scene.png"), "--method", "jbf", "--radius", "5"), 8);
+    }
+
+    [Test]
+    public void RefineWithLastValues_FindsTheGuideAndUsesTheDefaults()
+    {
+        AssertCaseOk("repeat");
+        AssertSamePixels(Out("gimp_repeat.png"), Cli("repeat.png", "refine", Out("depth8.png"), "--guide", Out("scene.png"), "--method", "jbf"), 8);
     }
 
     [Test]

@@ -201,7 +201,7 @@ static const DpgArg refine_args[REFINE_N_ARGS] = {
   [REFINE_METHOD] = { DPG_ARG_INT, "method", "_Method",
                       "0 joint bilateral filter, 1 guided filter, 2 joint bilateral upsampling",
                       0, 2, 0, NULL, refine_methods, FALSE },
-  [REFINE_RADIUS] = { DPG_ARG_INT, "radius", "_Radius",
+  [REFINE_RADIUS] = { DPG_ARG_INT, "radius", "R_adius",
                       "Window radius in pixels; 0 = the method's default", 0, 256, 0, NULL, NULL, FALSE },
 };
 
@@ -290,7 +290,7 @@ static const DpgArg generate_args[GENERATE_N_ARGS] = {
   [GENERATE_MODEL]    = { DPG_ARG_STRING, "model-path", "_Model",
                           "An .onnx depth model file, or the name of an installed model (depthplugins models list)",
                           0, 0, 0, "depth-anything-v2-small", NULL, FALSE },
-  [GENERATE_REFINE]   = { DPG_ARG_INT, "refine", "_Refine edges",
+  [GENERATE_REFINE]   = { DPG_ARG_INT, "refine", "Refine _edges",
                           "1: refine the network's map at full resolution with the photo as guide (guided filter); "
                           "0: bicubic upsampling only",
                           0, 1, 1, NULL, NULL, FALSE },

@@ -119,6 +119,28 @@ same_size_other (gint32 image, gint32 id, gpointer data)
          gimp_drawable_height (id) == gimp_drawable_height (target);
 }
 
+/* For a menu run (interactive or "Repeat"): a drawable argument whose last value is gone gets the first other
+ * layer of the target's size. */
+static void
+default_drawables (const DpgOperation *op, gint32 image, gint32 target, LastValues *v)
+{
+  gint    n = 0;
+  gint32 *layers;
+  int     i, j;
+
+  layers = gimp_image_get_layers (image, &n);
+  for (i = 0; i < op->n_args; i++)
+    if (op->args[i].type == DPG_ARG_DRAWABLE && ! op->args[i].target &&
+        ! same_size_other (image, v->drawables[i], GINT_TO_POINTER (target)))
+      {
+        v->drawables[i] = -1;
+        for (j = 0; j < n && v->drawables[i] == -1; j++)
+          if (same_size_other (image, layers[j], GINT_TO_POINTER (target)))
+            v->drawables[i] = layers[j];
+      }
+  g_free (layers);
+}
+
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Dialog                                                                                                      */
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -136,6 +158,7 @@ dialog (const DpgOperation *op, gint32 target, LastValues *v)
   dlg = gimp_dialog_new (op->title, DPG_BINARY, NULL, 0, gimp_standard_help_func, op->name, "_Cancel",
                          GTK_RESPONSE_CANCEL, "_OK", GTK_RESPONSE_OK, NULL);
   gtk_dialog_set_alternative_button_order (GTK_DIALOG (dlg), GTK_RESPONSE_OK, GTK_RESPONSE_CANCEL, -1);
+  gtk_dialog_set_default_response (GTK_DIALOG (dlg), GTK_RESPONSE_OK);
   gimp_window_set_transient (GTK_WINDOW (dlg));
 
   table = gtk_table_new (op->n_args, 3, FALSE);
@@ -153,8 +176,7 @@ dialog (const DpgOperation *op, gint32 target, LastValues *v)
       if (a->type == DPG_ARG_DRAWABLE)
         {
           widgets[i] = gimp_drawable_combo_box_new (same_size_other, GINT_TO_POINTER (target));
-          if (! same_size_other (0, v->drawables[i], GINT_TO_POINTER (target)) ||
-              ! gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (widgets[i]), v->drawables[i]))
+          if (! gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (widgets[i]), v->drawables[i]))
             gtk_combo_box_set_active (GTK_COMBO_BOX (widgets[i]), 0);
         }
       else if (a->type == DPG_ARG_INT && a->choices)
@@ -377,6 +399,7 @@ run (const gchar *name, gint nparams, const GimpParam *param, gint *nreturn_vals
       if (gimp_get_data_size (op->name) == sizeof v)
         gimp_get_data (op->name, &v);
       v.drawables[target] = param[2 + target].data.d_drawable; /* the drawable the user invoked it on */
+      default_drawables (op, image, v.drawables[target], &v);
       if (run_mode == GIMP_RUN_INTERACTIVE && ! dialog (op, v.drawables[target], &v))
         {
           status = GIMP_PDB_CANCEL;

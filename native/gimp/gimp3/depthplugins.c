@@ -60,7 +60,9 @@ dp_create_procedure (GimpPlugIn *plug_in, const gchar *name)
 
   gimp_procedure_add_enum_argument (procedure, "run-mode", "Run mode", "The run mode", GIMP_TYPE_RUN_MODE,
                                     GIMP_RUN_NONINTERACTIVE, G_PARAM_READWRITE);
-  gimp_procedure_add_image_argument (procedure, "image", "Image", "Input image", FALSE, G_PARAM_READWRITE);
+  /* Images and drawables are never restored from last values (GIMP cannot serialize them anyway). */
+  gimp_procedure_add_image_argument (procedure, "image", "Image", "Input image", FALSE,
+                                     G_PARAM_READWRITE | GIMP_PARAM_DONT_SERIALIZE);
   for (i = 0; i < op->n_args; i++)
     {
       const DpgArg *a = &op->args[i];
@@ -70,7 +72,7 @@ dp_create_procedure (GimpPlugIn *plug_in, const gchar *name)
         case DPG_ARG_DRAWABLE:
           /* Only the drawable GIMP invokes us on is required: a menu run leaves the others empty for the dialog. */
           gimp_procedure_add_drawable_argument (procedure, a->name, a->label, a->blurb, ! a->target,
-                                                G_PARAM_READWRITE);
+                                                G_PARAM_READWRITE | GIMP_PARAM_DONT_SERIALIZE);
           break;
         case DPG_ARG_INT:
           gimp_procedure_add_int_argument (procedure, a->name, a->label, a->blurb, (gint) a->min, (gint) a->max,
@@ -140,7 +142,8 @@ check_drawable (const DpgOperation *op, const DpgArg *a, GimpDrawable *d, GimpIm
   return TRUE;
 }
 
-/* For a menu run: an empty (or stale) drawable argument gets the first other layer of the target's size. */
+/* For a menu run (interactive or "Repeat"): an empty drawable argument gets the first other layer of the
+ * target's size. */
 static void
 default_drawables (const DpgOperation *op, GimpProcedureConfig *config, GimpImage *image, GimpDrawable *target)
 {
@@ -348,10 +351,10 @@ dp_run (GimpProcedure *procedure, GimpProcedureConfig *config, gpointer run_data
 
   if (! dpg_check_library (&error))
     status = GIMP_PDB_EXECUTION_ERROR;
-  else if (run_mode == GIMP_RUN_INTERACTIVE && target != NULL)
+  else if (run_mode != GIMP_RUN_NONINTERACTIVE && target != NULL)
     {
       default_drawables (op, config, image, target);
-      if (! dialog (procedure, config, op))
+      if (run_mode == GIMP_RUN_INTERACTIVE && ! dialog (procedure, config, op))
         status = GIMP_PDB_CANCEL;
     }
 
