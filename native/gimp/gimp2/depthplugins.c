@@ -96,8 +96,11 @@ check_drawable (const DpgOperation *op, const DpgArg *a, gint32 id, gint32 image
     }
   if (gimp_item_is_group (id) || gimp_drawable_is_indexed (id))
     {
+      gchar *name = gimp_item_get_name (id);
+
       g_set_error (error, DPG_ERROR, 0, "%s: %s '%s' is a %s; use an RGB or greyscale layer or channel.", op->title,
-                   a->name, gimp_item_get_name (id), gimp_item_is_group (id) ? "layer group" : "indexed-colour layer");
+                   a->name, name, gimp_item_is_group (id) ? "layer group" : "indexed-colour layer");
+      g_free (name);
       return FALSE;
     }
   if (a->target && gimp_item_get_image (id) != image)

@@ -129,9 +129,11 @@ check_drawable (const DpgOperation *op, const DpgArg *a, GimpDrawable *d, GimpIm
     }
   if (gimp_item_is_group (GIMP_ITEM (d)) || gimp_drawable_is_indexed (d))
     {
+      gchar *name = gimp_item_get_name (GIMP_ITEM (d));
+
       g_set_error (error, DPG_ERROR, 0, "%s: %s '%s' is a %s; use an RGB or greyscale layer or channel.", op->title,
-                   a->name, gimp_item_get_name (GIMP_ITEM (d)),
-                   gimp_item_is_group (GIMP_ITEM (d)) ? "layer group" : "indexed-colour layer");
+                   a->name, name, gimp_item_is_group (GIMP_ITEM (d)) ? "layer group" : "indexed-colour layer");
+      g_free (name);
       return FALSE;
     }
   if (a->target && gimp_item_get_image (GIMP_ITEM (d)) != image)
