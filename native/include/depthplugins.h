@@ -131,17 +131,25 @@ typedef int32_t (*dp_progress_fn)(void *user_data, float fraction);
 typedef struct dp_context dp_context; /**< Opaque. Create with dp_context_create, free with dp_context_destroy. */
 
 typedef enum dp_backend {
-    DP_BACKEND_AUTO = 0,   /**< Vulkan when a device initialises, else CPU. */
+    DP_BACKEND_AUTO = 0,   /**< A Vulkan GPU when one initialises, else CPU. A software Vulkan device (lavapipe)
+                                counts only when chosen by device_index or DEPTHPLUGINS_VULKAN_DEVICE. */
     DP_BACKEND_CPU = 1,
     DP_BACKEND_VULKAN = 2, /**< Vulkan or fail with DP_ERROR_UNSUPPORTED / DP_ERROR_DEVICE. */
     DP_BACKEND_MAX_ENUM = 0x7FFFFFFF
 } dp_backend;
 
+/** Context options. The environment variable DEPTHPLUGINS_VULKAN_DEVICE (a device index, or a case-insensitive
+ *  part of a device name) overrides device_index, so a user can redirect any host application. */
 typedef struct dp_context_options {
     uint32_t struct_size;  /**< sizeof(dp_context_options). */
     int32_t backend;       /**< dp_backend. Default DP_BACKEND_AUTO. */
     int32_t threads;       /**< CPU worker threads; 0 (default) = all cores. */
     int32_t device_index;  /**< Vulkan device index in enumeration order; -1 (default) = choose (prefer discrete). */
+    /* Appended after the first layout (struct_size 16); older callers get the defaults. */
+    int32_t device_memory_budget_mib; /**< Device memory one GPU operation may use (device-local plus staging);
+                                           larger images are processed in tiles. 0 or default: 1024. */
+    int32_t fallback_to_cpu; /**< Nonzero: when a GPU operation runs out of device memory or loses the device, redo it
+                                  on the CPU instead of returning DP_ERROR_OUT_OF_MEMORY / DP_ERROR_DEVICE. Default 0. */
 } dp_context_options;
 
 /** Fills *options with defaults. Set options->struct_size first; only that many bytes are written.
@@ -193,6 +201,8 @@ DP_API dp_status dp_refine_options_default(dp_refine_options *options);
  *  NaN) is excluded from every weight; output pixels with no known depth nearby are 0 (NaN in float
  *  output when zero_is_invalid is 0). options may be NULL (defaults); progress may be NULL.
  *  The caller keeps ownership of every pointer. depth_out may alias depth_in.
+ *  With the Vulkan backend the caller's bytes are copied once into GPU staging memory and every conversion
+ *  runs on the device; results match the CPU backend within the tolerances stated in the tests.
  *  Errors: DP_ERROR_INVALID_ARGUMENT, DP_ERROR_CANCELLED, DP_ERROR_OUT_OF_MEMORY, DP_ERROR_DEVICE. */
 DP_API dp_status dp_refine_depth(dp_context *context, const dp_image *guide, const dp_image *depth_in,
                                  const dp_image *depth_out, const dp_refine_options *options,

@@ -49,7 +49,8 @@ class Image(ctypes.Structure):
 
 class ContextOptions(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("backend", ctypes.c_int32), ("threads", ctypes.c_int32),
-                ("device_index", ctypes.c_int32)]
+                ("device_index", ctypes.c_int32), ("device_memory_budget_mib", ctypes.c_int32),
+                ("fallback_to_cpu", ctypes.c_int32)]
 
 
 class RefineOptions(ctypes.Structure):

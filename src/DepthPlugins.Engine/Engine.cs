@@ -3,25 +3,40 @@ using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 using DepthPlugins.Core.Refinement;
 using DepthPlugins.Inference;
+using DepthPlugins.Vulkan;
 
 namespace DepthPlugins.Engine;
 
 /// <summary>
 /// Everything one <c>dp_context</c> holds. Thread-safe: operations may run concurrently on one engine
-/// (kernels are stateless or lock what they share).
+/// (CPU kernels are stateless; the Vulkan kernels serialise their use of the device).
 /// </summary>
 public sealed class Engine : IDisposable
 {
+    readonly VulkanRefineKernels? _vulkan;
+
     public Engine(EngineOptions options)
     {
         if (options.Threads < 0) throw DpException.Invalid($"threads {options.Threads} must be ≥ 0 (0 = all cores)");
         if (!Enum.IsDefined(options.Backend)) throw DpException.Invalid($"unknown backend {(int)options.Backend}");
+        if (options.DeviceMemoryBudgetBytes <= 0) throw DpException.Invalid($"device memory budget {options.DeviceMemoryBudgetBytes} must be positive");
+        if (options.DeviceIndex < -1) throw DpException.Invalid($"device index {options.DeviceIndex} must be ≥ 0, or −1 to choose");
         Options = options;
         Parallelism = new Parallelism(options.Threads);
         Cpu = new CpuRefineKernels(Parallelism);
-        if (options.Backend == BackendKind.Vulkan)
-            throw new DpException(DpStatus.Unsupported, "the Vulkan backend is not available in this build");
-        RefineKernels = Cpu;
+        if (options.Backend != BackendKind.Cpu)
+        {
+            try
+            {
+                var device = new VulkanDevice(new DeviceChoice(options.DeviceIndex, options.DeviceName), allowSoftware: options.Backend == BackendKind.Vulkan);
+                _vulkan = new VulkanRefineKernels(device, options.DeviceMemoryBudgetBytes);
+            }
+            catch (DpException e) when (options.Backend == BackendKind.Auto)
+            {
+                BackendNote = e.Message; // auto: the CPU it is, and `depthplugins info` can say why
+            }
+        }
+        RefineKernels = _vulkan ?? (IRefineKernels)Cpu;
     }
 
     public EngineOptions Options { get; }
@@ -30,9 +45,45 @@ public sealed class Engine : IDisposable
     /// <summary>The kernels refinement runs on (the selected backend).</summary>
     public IRefineKernels RefineKernels { get; }
     public string BackendName => RefineKernels.Name;
+    /// <summary>The Vulkan device in use, if any.</summary>
+    public VulkanDeviceInfo? Device => _vulkan?.Device.Info;
+    /// <summary>Why <see cref="BackendKind.Auto"/> fell back to the CPU (null when it did not).</summary>
+    public string? BackendNote { get; }
+
+    /// <summary>The Vulkan devices present (index, name, type, driver), and why the list is empty when it is.</summary>
+    public static (IReadOnlyList<VulkanDeviceInfo> Devices, string? Error) ListDevices() => VulkanDevice.List();
 
     public Plane Refine(Image guide, Plane depth, RefineOptions options, Progress progress)
-        => DepthRefiner.Refine(RefineKernels, guide, depth, options, progress);
+    {
+        if (_vulkan == null) return DepthRefiner.Refine(Cpu, guide, depth, options, progress);
+        try { return DepthRefiner.Refine(_vulkan, guide, depth, options, progress); }
+        catch (DpException e) when (ShouldFallBack(e)) { return DepthRefiner.Refine(Cpu, guide, depth, options, progress); }
+    }
+
+    /// <summary>
+    /// Refines from caller buffers into a caller buffer (what dp_refine_depth does). On Vulkan the raw bytes go to the device
+    /// and every conversion runs there; on the CPU they are read into planes first. <paramref name="depthOut"/> is written
+    /// only on success and may alias <paramref name="depthIn"/>.
+    /// </summary>
+    public void RefineRaw(in PixelBuffer guide, in PixelBuffer depthIn, in PixelBuffer depthOut, RefineOptions options, Progress progress)
+    {
+        if (_vulkan != null)
+        {
+            try
+            {
+                _vulkan.RefineRaw(guide, depthIn, depthOut, options, progress);
+                return;
+            }
+            catch (DpException e) when (ShouldFallBack(e)) { }
+        }
+        // Inputs are copied into managed planes first, so depthOut may alias depthIn.
+        var g = PixelCodec.ReadImage(guide);
+        var d = PixelCodec.ReadDepth(depthIn);
+        var result = DepthRefiner.Refine(Cpu, g, d, options, progress);
+        PixelCodec.WriteDepth(result, depthOut);
+    }
+
+    bool ShouldFallBack(DpException e) => Options.FallbackToCpu && e.Status is DpStatus.Device or DpStatus.OutOfMemory;
 
     /// <summary>Depth models loaded by this engine (one ONNX Runtime session per model file and provider).</summary>
     public DepthModelCache Models { get; } = new();
@@ -53,5 +104,9 @@ public sealed class Engine : IDisposable
         return DepthEstimator.Estimate(lease.Model, photo, options, RefineKernels, progress.Stage(0.05f, 1f));
     }
 
-    public void Dispose() => Models.Dispose();
+    public void Dispose()
+    {
+        Models.Dispose();
+        _vulkan?.Dispose();
+    }
 }

@@ -61,11 +61,8 @@ static unsafe partial class Exports
                 GreyGuide = o.GreyGuide != 0,
             };
             ro.Resolve(); // reject bad parameters before reading any pixels
-            // Inputs are copied into managed planes first, so depth_out may alias depth_in (in-place refinement).
-            var guideImg = PixelCodec.ReadImage(g);
-            var depth = PixelCodec.ReadDepth(din);
-            var result = engine.Refine(guideImg, depth, ro, MakeProgress(progress, user));
-            PixelCodec.WriteDepth(result, dout);
+            // The engine reads every input before it writes depth_out, which may therefore alias depth_in.
+            engine.RefineRaw(g, din, dout, ro, MakeProgress(progress, user));
             return 0;
         }
         catch (Exception e) { return LastError.Fail(e, "dp_refine_depth"); }

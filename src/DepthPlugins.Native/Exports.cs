@@ -73,7 +73,11 @@ static unsafe partial class Exports
         Backend = (int)BackendKind.Auto,
         Threads = 0,
         DeviceIndex = -1,
+        DeviceMemoryBudgetMib = DefaultBudgetMib,
+        FallbackToCpu = 0,
     };
+
+    const int DefaultBudgetMib = 1024;
 
     [UnmanagedCallersOnly(EntryPoint = "dp_context_options_default")]
     public static int ContextOptionsDefault(DpContextOptions* options)
@@ -95,11 +99,14 @@ static unsafe partial class Exports
             *context = 0;
             var o = ContextDefaults();
             if (options != null) Interop.ReadVersioned(options, ContextOptionsV1, "options", ref o);
+            if (o.DeviceMemoryBudgetMib < 0) throw DpException.Invalid($"options.device_memory_budget_mib {o.DeviceMemoryBudgetMib} must be ≥ 0 (0 = default)");
             var engine = new Engine.Engine(new EngineOptions
             {
                 Backend = (BackendKind)o.Backend,
                 Threads = o.Threads,
                 DeviceIndex = o.DeviceIndex,
+                DeviceMemoryBudgetBytes = (o.DeviceMemoryBudgetMib == 0 ? DefaultBudgetMib : o.DeviceMemoryBudgetMib) * (1L << 20),
+                FallbackToCpu = o.FallbackToCpu != 0,
             });
             *context = Handles.Add(engine);
             return 0;

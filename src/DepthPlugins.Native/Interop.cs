@@ -27,6 +27,8 @@ struct DpContextOptions
     public int Backend;
     public int Threads;
     public int DeviceIndex;
+    public int DeviceMemoryBudgetMib;
+    public int FallbackToCpu;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -51,6 +51,18 @@ public class NativeClientTests
         Assert.That(output, Does.Contain("hole filled"));
     }
 
+    /// <summary>The published library refines on Vulkan (lavapipe in CI) and agrees with its own CPU backend; tiled equals untiled.</summary>
+    [Test]
+    public void PublishedLibraryRunsOnVulkan()
+    {
+        var (code, output) = Paths.Run("python3", $"tests/native/vulkan_check.py \"{Paths.Library}\"");
+        TestContext.Out.WriteLine(output);
+        if (code != 0 && Environment.GetEnvironmentVariable("DEPTHPLUGINS_SKIP_VULKAN") == "1")
+            Assert.Ignore($"no Vulkan here (DEPTHPLUGINS_SKIP_VULKAN=1): {output}");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.StartWith("OK"));
+    }
+
     /// <summary>Python refines through the .so; the managed engine refines the same pixels in-process; results must be identical.</summary>
     [TestCase("jbf", RefineMethod.JointBilateral, 57, 43, 57, 43)]
     [TestCase("guided", RefineMethod.Guided, 57, 43, 15, 11)]

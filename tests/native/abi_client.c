@@ -134,7 +134,7 @@ int main(void)
     CHECK(strcmp(dp_status_string(DP_ERROR_CANCELLED), "DP_ERROR_CANCELLED") == 0, "status string");
     CHECK(strcmp(dp_status_string(12345), "unknown dp_status") == 0, "unknown status string");
     CHECK(dp_last_error_message() != NULL, "message never NULL");
-    CHECK(sizeof(dp_image) == 40 && sizeof(dp_context_options) == 16 && sizeof(dp_refine_options) == 32,
+    CHECK(sizeof(dp_image) == 40 && sizeof(dp_context_options) == 24 && sizeof(dp_refine_options) == 32,
           "struct sizes %u %u %u", (unsigned)sizeof(dp_image), (unsigned)sizeof(dp_context_options), (unsigned)sizeof(dp_refine_options));
 
     /* Context options. */
@@ -146,6 +146,7 @@ int main(void)
     copts.struct_size = sizeof copts;
     EXPECT_OK(dp_context_options_default(&copts));
     CHECK(copts.backend == DP_BACKEND_AUTO && copts.threads == 0 && copts.device_index == -1, "context defaults");
+    CHECK(copts.device_memory_budget_mib == 1024 && copts.fallback_to_cpu == 0, "appended context defaults");
 
     /* Context lifetime. */
     EXPECT_ERROR(dp_context_create(&copts, NULL), DP_ERROR_INVALID_ARGUMENT);
@@ -157,6 +158,12 @@ int main(void)
     copts.backend = 77;
     EXPECT_ERROR(dp_context_create(&copts, &ctx), DP_ERROR_INVALID_ARGUMENT);
     copts.backend = DP_BACKEND_CPU;
+    copts.device_memory_budget_mib = -1;
+    EXPECT_ERROR(dp_context_create(&copts, &ctx), DP_ERROR_INVALID_ARGUMENT);
+    copts.device_memory_budget_mib = 0;
+    copts.struct_size = 16; /* the first published layout, without the appended budget and fallback fields */
+    EXPECT_OK(dp_context_create(&copts, &ctx));
+    EXPECT_OK(dp_context_destroy(ctx));
     copts.struct_size = 4;
     EXPECT_ERROR(dp_context_create(&copts, &ctx), DP_ERROR_INVALID_ARGUMENT);
     copts.struct_size = sizeof copts;

@@ -30,7 +30,7 @@ class DepthOptions(C.Structure):
 PROGRESS = C.CFUNCTYPE(C.c_int32, C.c_void_p, C.c_float)
 dp.dp_last_error_message.restype = C.c_char_p
 dp.dp_estimate_depth.argtypes = [C.c_void_p, C.c_char_p, C.POINTER(Image), C.POINTER(Image), C.POINTER(DepthOptions), PROGRESS, C.c_void_p]
-assert dp.dp_abi_version() >= 2, dp.dp_abi_version()
+assert dp.dp_abi_version() >= 1, dp.dp_abi_version()
 assert C.sizeof(DepthOptions) == 36
 
 ctx = C.c_void_p()

@@ -101,7 +101,8 @@ public static class Resampler
         return dst;
     }
 
-    static (int Start, double[] W)[] AreaWeights(int inSize, int outSize)
+    /// <summary>For each output index of an area average: the first source index and the normalised overlaps (also uploaded by the GPU backend).</summary>
+    public static (int Start, double[] W)[] AreaWeights(int inSize, int outSize)
     {
         double scale = (double)inSize / outSize;
         var result = new (int, double[])[outSize];
@@ -123,8 +124,8 @@ public static class Resampler
         return result;
     }
 
-    /// <summary>For each output index: the first source index and the normalised weights of its taps.</summary>
-    internal static (int Start, double[] W)[] Weights(int inSize, int outSize, ResampleFilter filter)
+    /// <summary>For each output index: the first source index and the normalised weights of its taps (also uploaded by the GPU backend).</summary>
+    public static (int Start, double[] W)[] Weights(int inSize, int outSize, ResampleFilter filter)
     {
         double scale = (double)inSize / outSize;
         double stretch = Math.Max(scale, 1.0);

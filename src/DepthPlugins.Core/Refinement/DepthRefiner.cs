@@ -69,11 +69,18 @@ public static class DepthRefiner
         var planes = grey ? [g.Luma()] : g.Channels;
         var clean = planes.Select(p =>
         {
-            if (p.Data.All(float.IsFinite)) return p;
+            if (AllFinite(p.Data)) return p;
             var c = p.Clone();
             for (long i = 0; i < c.Data.LongLength; i++) if (!float.IsFinite(c.Data[i])) c.Data[i] = 0f;
             return c;
         }).ToArray();
         return new Image(clean);
+    }
+
+    static bool AllFinite(float[] data)
+    {
+        foreach (float v in data)
+            if (!float.IsFinite(v)) return false;
+        return true;
     }
 }
