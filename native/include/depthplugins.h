@@ -178,15 +178,21 @@ typedef enum dp_refine_method {
     DP_REFINE_JOINT_BILATERAL = 0,  /**< Joint bilateral filter (a smaller depth is bicubic-upsampled first). */
     DP_REFINE_GUIDED = 1,           /**< Guided filter (He et al.); a smaller depth uses guided upsampling. */
     DP_REFINE_JOINT_BILATERAL_UPSAMPLING = 2, /**< Kopf et al. 2007, from the low-resolution grid. */
+    /* 3 is reserved for DP_REFINE_FDKN. */
+    DP_REFINE_CASCADE = 4,          /**< Coarse-to-fine joint bilateral passes with noise-aware back-projection onto
+                                         depth_in: the most accurate training-free upsampler here (docs/refinement.md).
+                                         radius = first stage's radius (0: 2 x scale); sigma_range as for JBF.
+                                         Added after the first release of ABI 1: an older library rejects it
+                                         with DP_ERROR_INVALID_ARGUMENT. */
     DP_REFINE_METHOD_MAX_ENUM = 0x7FFFFFFF
 } dp_refine_method;
 
 typedef struct dp_refine_options {
     uint32_t struct_size;  /**< sizeof(dp_refine_options). */
     int32_t method;        /**< dp_refine_method. Default DP_REFINE_JOINT_BILATERAL. */
-    int32_t radius;        /**< Window radius in pixels (JBU: low-resolution pixels). 0 = method default. Max 256. */
+    int32_t radius;        /**< Window radius in pixels (JBU: low-resolution pixels; cascade: first stage). 0 = method default. Max 256. */
     float sigma_spatial;   /**< Spatial Gaussian sigma in pixels (JBF, JBU). 0 = default. */
-    float sigma_range;     /**< Range sigma on the guide's sRGB colour, 0..1 scale (JBF, JBU). 0 = default. */
+    float sigma_range;     /**< Range sigma on the guide's sRGB colour, 0..1 scale (JBF, JBU, cascade). 0 = default. */
     float eps;             /**< Guided-filter regularisation on the (0..1)^2 scale. 0 = default. */
     int32_t zero_is_invalid; /**< Nonzero (default): depth 0 means unknown and is filled from known neighbours. NaN is always unknown. */
     int32_t grey_guide;    /**< Nonzero: use the guide's luminance instead of its colour. Default 0. */

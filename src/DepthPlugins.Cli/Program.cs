@@ -8,6 +8,7 @@ ICommand[] commands =
 [
     new InfoCommand(),
     new RefineCommand(),
+    new EvalCommand(),
     new DepthCommand(),
     new ModelsCommand(),
     new SampleSceneCommand(),

@@ -44,7 +44,7 @@ static unsafe partial class Exports
             var dout = Interop.ToPixelBuffer(depthOut, "depth_out");
             var o = RefineDefaults();
             if (options != null) Interop.ReadVersioned(options, RefineOptionsV1, "options", ref o);
-            if (o.Method is < 0 or > (int)RefineMethod.JointBilateralUpsampling)
+            if (!Enum.IsDefined((RefineMethod)o.Method))
                 throw DpException.Invalid($"options.method {o.Method} is not a dp_refine_method");
             if (din.Width > g.Width || din.Height > g.Height)
                 throw DpException.Invalid($"depth_in {din.Width}x{din.Height} is larger than the guide {g.Width}x{g.Height}");

@@ -42,7 +42,7 @@ public class CliTests
     {
         var r = CliRunner.Run("info");
         Assert.That(r.Code, Is.EqualTo(0), r.Err);
-        Assert.That(r.Out, Does.Contain("depthplugins 0.1.0").And.Contain("abi version: 1"));
+        Assert.That(r.Out, Does.Contain("depthplugins 0.1.0").And.Contain("abi version: 1").And.Contain("vulkan devices").And.Contain("default backend: "));
     }
 
     [TestCase(new[] { "frobnicate" }, 2, "unknown command")]
@@ -75,6 +75,7 @@ public class CliTests
     [TestCase("jbf", RefineMethod.JointBilateral)]
     [TestCase("guided", RefineMethod.Guided)]
     [TestCase("jbu", RefineMethod.JointBilateralUpsampling)]
+    [TestCase("cascade", RefineMethod.Cascade)]
     public void RefineWritesWhatTheEngineComputes(string name, RefineMethod method)
     {
         var r = CliRunner.Run("refine", Sample("scene_depth_low.png"), "--guide", Sample("scene.png"), "-o", P("o.pfm"), "--method", name, "--backend", "cpu", "--quiet");

@@ -154,4 +154,128 @@ static class Reference
             }
         return o;
     }
+
+    /// <summary>Keys' cubic convolution kernel, a = −0.5.</summary>
+    static double Keys(double t)
+    {
+        t = Math.Abs(t);
+        return t < 1 ? 1.5 * t * t * t - 2.5 * t * t + 1 : t < 2 ? -0.5 * t * t * t + 2.5 * t * t - 4 * t + 2 : 0;
+    }
+
+    /// <summary>
+    /// PIL-style separable bicubic resize of a [h, w] array to [H, W] (antialiased when shrinking: the kernel is stretched
+    /// by the scale). With <paramref name="skipNonFinite"/>, non-finite samples are left out and the rest renormalised
+    /// (0 where nothing is left); written as the 2-D double sum Σx Σy wx·wy·v / Σ wx·wy.
+    /// </summary>
+    public static double[,] Resize(double[,] src, int W, int H, bool skipNonFinite)
+    {
+        int h = src.GetLength(0), w = src.GetLength(1);
+        var wx = Taps(w, W);
+        var wy = Taps(h, H);
+        var o = new double[H, W];
+        for (int Y = 0; Y < H; Y++)
+            for (int X = 0; X < W; X++)
+            {
+                double num = 0, den = 0;
+                foreach (var (y, ky) in wy[Y])
+                    foreach (var (x, kx) in wx[X])
+                    {
+                        double v = src[y, x];
+                        if (skipNonFinite && !double.IsFinite(v)) continue;
+                        num += ky * kx * v;
+                        den += ky * kx;
+                    }
+                o[Y, X] = skipNonFinite ? (den > 1e-6 ? num / den : 0) : num;
+            }
+        return o;
+    }
+
+    static List<(int, double)>[] Taps(int inSize, int outSize)
+    {
+        double scale = (double)inSize / outSize, stretch = Math.Max(1, scale), support = 2 * stretch;
+        var r = new List<(int, double)>[outSize];
+        for (int i = 0; i < outSize; i++)
+        {
+            double c = (i + 0.5) * scale, sum = 0;
+            var l = new List<(int, double)>();
+            for (int x = 0; x < inSize; x++)
+            {
+                double k = Keys((x + 0.5 - c) / stretch);
+                if (k == 0) continue;
+                l.Add((x, k));
+                sum += k;
+            }
+            r[i] = l.Select(t => (t.Item1, t.Item2 / sum)).ToList();
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// Cascade upsampling, written from its definition: bicubic start over known samples (unknown where their weight ≤ 0.3); stages of radius
+    /// R = start, start/2, …, 1, each a joint bilateral filter over the taps (i·R/2, j·R/2), |i|,|j| ≤ 2 (for R = 1:
+    /// (i, j), |i|,|j| ≤ 1) inside the image, weight exp(−(dx²+dy²)/2R²)·exp(max(−‖ΔI‖²/2σr², −60)), unknown taps
+    /// skipped; between stages x += enlarge(soft(low − shrink(x), 3σn)) on known low-resolution samples, with
+    /// σn = (the element at index n/2 of the sorted |a − b − c + d|/2 over 2×2 blocks of known samples) / 0.6745.
+    /// </summary>
+    public static double[,] Cascade(double[][,] guide, double[,] depth, int startRadius, double sr, bool zeroInvalid)
+    {
+        int H = guide[0].GetLength(0), W = guide[0].GetLength(1), h = depth.GetLength(0), w = depth.GetLength(1);
+        var vals = new double[h, w];
+        var mask = new double[h, w];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (Known(depth[y, x], zeroInvalid)) { vals[y, x] = depth[y, x]; mask[y, x] = 1; }
+        var blocks = new List<double>();
+        for (int y = 0; y + 1 < h; y += 2)
+            for (int x = 0; x + 1 < w; x += 2)
+                if (mask[y, x] + mask[y, x + 1] + mask[y + 1, x] + mask[y + 1, x + 1] == 4)
+                    blocks.Add(Math.Abs(vals[y, x] - vals[y, x + 1] - vals[y + 1, x] + vals[y + 1, x + 1]) / 2);
+        blocks.Sort();
+        double tau = blocks.Count > 0 ? 3 * blocks[blocks.Count / 2] / 0.6745 : 0;
+
+        var num = Resize(vals, W, H, false);
+        var den = Resize(mask, W, H, false);
+        var cur = new double[H, W];
+        for (int y = 0; y < H; y++) for (int x = 0; x < W; x++) cur[y, x] = den[y, x] > 0.3 ? num[y, x] / den[y, x] : double.NaN;
+
+        var radii = new List<int>();
+        for (int r = startRadius; r >= 1; r /= 2) radii.Add(r);
+        for (int k = 0; k < radii.Count; k++)
+        {
+            int R = radii[k], step = R >= 2 ? R / 2 : 1, n = R >= 2 ? 2 : 1;
+            var next = new double[H, W];
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                {
+                    double nm = 0, dn = 0;
+                    for (int j = -n; j <= n; j++)
+                        for (int i = -n; i <= n; i++)
+                        {
+                            int qx = x + i * step, qy = y + j * step;
+                            if (qx < 0 || qy < 0 || qx >= W || qy >= H || double.IsNaN(cur[qy, qx])) continue;
+                            double dc = 0;
+                            foreach (var g in guide) dc += (g[qy, qx] - g[y, x]) * (g[qy, qx] - g[y, x]);
+                            double wt = Math.Exp(-((i * step) * (i * step) + (j * step) * (j * step)) / (2.0 * R * R))
+                                        * Math.Exp(Math.Max(-dc / (2 * sr * sr), -60));
+                            nm += wt * cur[qy, qx];
+                            dn += wt;
+                        }
+                    next[y, x] = dn > 0 ? nm / dn : double.NaN;
+                }
+            cur = next;
+            if (k + 1 == radii.Count) break;
+            var shrunk = Resize(cur, w, h, true);
+            var res = new double[h, w];
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    if (mask[y, x] == 0) continue;
+                    double e = vals[y, x] - shrunk[y, x];
+                    res[y, x] = Math.Sign(e) * Math.Max(Math.Abs(e) - tau, 0);
+                }
+            var up = Resize(res, W, H, false);
+            for (int y = 0; y < H; y++) for (int x = 0; x < W; x++) cur[y, x] += up[y, x];
+        }
+        return cur;
+    }
 }

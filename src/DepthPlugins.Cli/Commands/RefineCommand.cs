@@ -14,8 +14,8 @@ sealed class RefineCommand : ICommand
         [
             new("guide", "IMAGE", "the colour photo the depth belongs to (required)"),
             new("output", "FILE", "output file (-o); .pfm float, .png keeps the input's 8/16 bits unless --bit-depth, .tif"),
-            new("method", "M", "refinement method", ["jbf", "guided", "jbu"], "jbf"),
-            new("radius", "R", $"window radius in pixels (jbu: low-res pixels); defaults jbf {RefineOptions.Defaults.JbfRadius}, guided {RefineOptions.Defaults.GuidedRadius}, jbu {RefineOptions.Defaults.JbuRadius}"),
+            new("method", "M", "refinement method", ["jbf", "guided", "jbu", "cascade"], "jbf"),
+            new("radius", "R", $"window radius in pixels (jbu: low-res pixels; cascade: first stage, default 2 x scale); defaults jbf {RefineOptions.Defaults.JbfRadius}, guided {RefineOptions.Defaults.GuidedRadius}, jbu {RefineOptions.Defaults.JbuRadius}"),
             new("sigma-spatial", "S", $"spatial sigma in pixels (jbf default radius/2, jbu {RefineOptions.Defaults.JbuSigmaSpatial})"),
             new("sigma-range", "R", $"colour sigma on the 0..1 sRGB scale (default {RefineOptions.Defaults.JbfSigmaRange})"),
             new("eps", "E", $"guided filter regularisation on the 0..1² scale (default {RefineOptions.Defaults.GuidedEps})"),
@@ -37,6 +37,7 @@ sealed class RefineCommand : ICommand
             {
                 "guided" => RefineMethod.Guided,
                 "jbu" => RefineMethod.JointBilateralUpsampling,
+                "cascade" => RefineMethod.Cascade,
                 _ => RefineMethod.JointBilateral,
             },
             Radius = args.Int("radius"),

@@ -10,6 +10,9 @@ public interface IRefineKernels
     Plane JointBilateral(Image guide, Plane depth, JointBilateralParams p, DepthValidity validity, Progress progress);
     Plane Guided(Image guide, Plane depth, GuidedParams p, DepthValidity validity, Progress progress);
     Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress);
+    /// <summary>Backends without their own cascade run the CPU one (a default, so adding it broke no backend).</summary>
+    Plane Cascade(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress)
+        => CascadeUpsampling.Apply(guide, depth, p, validity, progress, Parallelism.Default);
 }
 
 /// <summary>The CPU implementation of the refinement kernels.</summary>
@@ -22,6 +25,8 @@ public sealed class CpuRefineKernels(Parallelism par) : IRefineKernels
         => GuidedFilter.Apply(guide, depth, p, validity, progress, par);
     public Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress)
         => JointBilateralUpsampling.Apply(guide, depth, p, validity, progress, par);
+    public Plane Cascade(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress)
+        => CascadeUpsampling.Apply(guide, depth, p, validity, progress, par);
 }
 
 /// <summary>
@@ -49,6 +54,9 @@ public static class DepthRefiner
                 break;
             case RefineMethod.Guided:
                 result = kernels.Guided(g, depth, new(o.Radius, o.Eps), validity, progress);
+                break;
+            case RefineMethod.Cascade:
+                result = kernels.Cascade(g, depth, new(o.Radius, o.SigmaRange), validity, progress);
                 break;
             default:
                 result = kernels.JointBilateralUpsample(g, depth, new(o.Radius, o.SigmaSpatial, o.SigmaRange), validity, progress);

@@ -9,4 +9,7 @@ public enum RefineMethod
     Guided = 1,
     /// <summary>Joint bilateral upsampling (Kopf et al. 2007) from the low-resolution depth grid.</summary>
     JointBilateralUpsampling = 2,
+    // 3 is reserved for FDKN (learned deformable kernels).
+    /// <summary>Coarse-to-fine joint bilateral passes with noise-aware back-projection (<see cref="CascadeUpsampling"/>).</summary>
+    Cascade = 4,
 }

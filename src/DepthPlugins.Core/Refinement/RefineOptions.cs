@@ -8,7 +8,7 @@ namespace DepthPlugins.Core.Refinement;
 public sealed class RefineOptions
 {
     public RefineMethod Method { get; set; } = RefineMethod.JointBilateral;
-    /// <summary>Window radius in pixels (for JBU: in low-resolution pixels).</summary>
+    /// <summary>Window radius in pixels (for JBU: in low-resolution pixels; for Cascade: the first stage's, 0 = 2 × scale).</summary>
     public int Radius { get; set; }
     public float SigmaSpatial { get; set; }
     public float SigmaRange { get; set; }
@@ -24,11 +24,12 @@ public sealed class RefineOptions
         public const int JbfRadius = 6;
         public const float JbfSigmaSpatial = 3f;
         public const float JbfSigmaRange = 0.06f;
-        public const int GuidedRadius = 8;
+        public const int GuidedRadius = 4;
         public const float GuidedEps = 1e-4f;
         public const int JbuRadius = 2;
         public const float JbuSigmaSpatial = 1f;
         public const float JbuSigmaRange = 0.06f;
+        public const float CascadeSigmaRange = 0.05f;
     }
 
     /// <summary>A copy with every defaulted field filled for the chosen method, validated.</summary>
@@ -51,6 +52,10 @@ public sealed class RefineOptions
                 o.Radius = Radius > 0 ? Radius : Defaults.JbuRadius;
                 o.SigmaSpatial = Or(SigmaSpatial, Defaults.JbuSigmaSpatial);
                 o.SigmaRange = Or(SigmaRange, Defaults.JbuSigmaRange);
+                break;
+            case RefineMethod.Cascade:
+                o.Radius = Radius; // 0 = scale-aware start radius, chosen when the sizes are known
+                o.SigmaRange = Or(SigmaRange, Defaults.CascadeSigmaRange);
                 break;
             default:
                 throw DpException.Invalid($"unknown refine method {(int)Method}");
