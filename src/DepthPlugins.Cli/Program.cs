@@ -8,6 +8,7 @@ ICommand[] commands =
 [
     new InfoCommand(),
     new RefineCommand(),
+    new LensBlurCommand(),
     new EvalCommand(),
     new DepthCommand(),
     new ModelsCommand(),

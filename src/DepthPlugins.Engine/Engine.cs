@@ -1,5 +1,6 @@
 using DepthPlugins.Core;
 using DepthPlugins.Core.Imaging;
+using DepthPlugins.Core.LensBlur;
 using DepthPlugins.Core.Processing;
 using DepthPlugins.Core.Refinement;
 using DepthPlugins.Inference;
@@ -14,6 +15,7 @@ namespace DepthPlugins.Engine;
 public sealed class Engine : IDisposable
 {
     readonly VulkanRefineKernels? _vulkan;
+    readonly VulkanLensBlurKernels? _vulkanLensBlur;
 
     public Engine(EngineOptions options)
     {
@@ -30,6 +32,7 @@ public sealed class Engine : IDisposable
             {
                 var device = new VulkanDevice(new DeviceChoice(options.DeviceIndex, options.DeviceName), allowSoftware: options.Backend == BackendKind.Vulkan);
                 _vulkan = new VulkanRefineKernels(device, options.DeviceMemoryBudgetBytes);
+                _vulkanLensBlur = new VulkanLensBlurKernels(device, options.DeviceMemoryBudgetBytes);
             }
             catch (DpException e) when (options.Backend == BackendKind.Auto)
             {
@@ -37,6 +40,8 @@ public sealed class Engine : IDisposable
             }
         }
         RefineKernels = _vulkan ?? (IRefineKernels)Cpu;
+        CpuLensBlur = new CpuLensBlurKernels(Parallelism);
+        LensBlurKernels = _vulkanLensBlur ?? (ILensBlurKernels)CpuLensBlur;
     }
 
     public EngineOptions Options { get; }
@@ -44,6 +49,9 @@ public sealed class Engine : IDisposable
     public CpuRefineKernels Cpu { get; }
     /// <summary>The kernels refinement runs on (the selected backend).</summary>
     public IRefineKernels RefineKernels { get; }
+    /// <summary>The kernels lens blur runs on (the selected backend).</summary>
+    public ILensBlurKernels LensBlurKernels { get; }
+    public CpuLensBlurKernels CpuLensBlur { get; }
     public string BackendName => RefineKernels.Name;
     /// <summary>The Vulkan device in use, if any.</summary>
     public VulkanDeviceInfo? Device => _vulkan?.Device.Info;
@@ -67,7 +75,7 @@ public sealed class Engine : IDisposable
     /// </summary>
     public void RefineRaw(in PixelBuffer guide, in PixelBuffer depthIn, in PixelBuffer depthOut, RefineOptions options, Progress progress)
     {
-        if (_vulkan != null)
+        if (_vulkan != null && VulkanRefineKernels.HasRawPath(options.Method))
         {
             try
             {
@@ -79,11 +87,19 @@ public sealed class Engine : IDisposable
         // Inputs are copied into managed planes first, so depthOut may alias depthIn.
         var g = PixelCodec.ReadImage(guide);
         var d = PixelCodec.ReadDepth(depthIn);
-        var result = DepthRefiner.Refine(Cpu, g, d, options, progress);
+        var result = Refine(g, d, options, progress);
         PixelCodec.WriteDepth(result, depthOut);
     }
 
     bool ShouldFallBack(DpException e) => Options.FallbackToCpu && e.Status is DpStatus.Device or DpStatus.OutOfMemory;
+
+    /// <summary>Depth of field from <paramref name="image"/> and <paramref name="depth"/> (which may be smaller); see <see cref="LensBlurRenderer"/>.</summary>
+    public Image LensBlur(Image image, Plane depth, LensBlurOptions options, Progress progress)
+    {
+        if (_vulkanLensBlur == null) return LensBlurRenderer.Render(CpuLensBlur, image, depth, options, progress, Parallelism);
+        try { return LensBlurRenderer.Render(_vulkanLensBlur, image, depth, options, progress, Parallelism); }
+        catch (DpException e) when (ShouldFallBack(e)) { return LensBlurRenderer.Render(CpuLensBlur, image, depth, options, progress, Parallelism); }
+    }
 
     /// <summary>Depth models loaded by this engine (one ONNX Runtime session per model file and provider).</summary>
     public DepthModelCache Models { get; } = new();
@@ -107,6 +123,7 @@ public sealed class Engine : IDisposable
     public void Dispose()
     {
         Models.Dispose();
+        _vulkanLensBlur?.Dispose(); // before the refine kernels, which own the device
         _vulkan?.Dispose();
     }
 }

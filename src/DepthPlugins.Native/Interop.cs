@@ -58,6 +58,24 @@ struct DpDepthOptions
     public int DeviceId;
 }
 
+[StructLayout(LayoutKind.Sequential)]
+struct DpLensBlurOptions
+{
+    public uint StructSize;
+    public float Focus;
+    public int FocusFromPoint;
+    public float FocusX;
+    public float FocusY;
+    public float Aperture;
+    public int Blades;
+    public float Rotation;
+    public float HighlightThreshold;
+    public float HighlightGain;
+    public float MaxNearRadius;
+    public float MaxFarRadius;
+    public int DepthNear;
+}
+
 static unsafe class Interop
 {
     /// <summary>

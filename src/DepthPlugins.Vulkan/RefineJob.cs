@@ -102,13 +102,15 @@ sealed unsafe class RefineJob
                     _rLow = Math.Max(1, (int)Math.Round(_r / scale));
                 }
                 break;
-            default:
+            case RefineMethod.JointBilateralUpsampling:
                 _kind = Kind.Jbu;
                 _ax = Resampler.AreaWeights(_W, _w);
                 _ay = Resampler.AreaWeights(_H, _h);
                 _sx = (float)_w / _W;
                 _sy = (float)_h / _H;
                 break;
+            default:
+                throw new DpException(DpStatus.Unsupported, $"refine method {spec.Method} has no Vulkan pass");
         }
     }
 

@@ -61,6 +61,9 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
             throw DpException.Invalid($"depth {depth.Width}x{depth.Height} is larger than the guide {guide.Width}x{guide.Height}");
     }
 
+    /// <summary>The methods <see cref="RefineRaw"/> runs entirely on the device; the others go through the planes path.</summary>
+    public static bool HasRawPath(RefineMethod m) => m is RefineMethod.JointBilateral or RefineMethod.Guided or RefineMethod.JointBilateralUpsampling;
+
     /// <summary>
     /// Refines (and upsamples) straight from caller buffers, as <see cref="DepthRefiner.Refine"/> followed by
     /// <see cref="PixelCodec.WriteDepth"/> would: the host copies the caller's bytes once into staging; decoding,
@@ -70,6 +73,7 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
     public GpuTiming RefineRaw(in PixelBuffer guide, in PixelBuffer depth, in PixelBuffer output, RefineOptions options, Progress progress)
     {
         var o = options.Resolve();
+        if (!HasRawPath(o.Method)) throw new DpException(DpStatus.Unsupported, $"refine method {o.Method} has no Vulkan raw-buffer path");
         guide.Validate("guide");
         depth.Validate("depth");
         output.Validate("output");

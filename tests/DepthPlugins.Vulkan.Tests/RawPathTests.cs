@@ -30,7 +30,7 @@ public class RawPathTests
 
     static IEnumerable<TestCaseData> Cases()
     {
-        foreach (var m in Enum.GetValues<RefineMethod>())
+        foreach (var m in Enum.GetValues<RefineMethod>().Where(VulkanRefineKernels.HasRawPath))
             foreach (bool smaller in new[] { false, true })
                 for (int c = 0; c < Combos.Length; c++)
                     yield return new TestCaseData(m, smaller, c).SetName($"{{m}}({m} {(smaller ? "upsampling" : "same size")} {Combos[c].Guide}/{Combos[c].Depth}->{Combos[c].Out}{(Combos[c].Grey ? " grey" : "")})");
@@ -61,6 +61,36 @@ public class RawPathTests
         ZeroIsInvalid = f.ZeroInvalid,
         GreyGuide = f.Grey,
     };
+
+    /// <summary>A method without device passes is refused by the raw path (never silently run as another method),
+    /// and the engine then refines it through the planes path with the same result as the CPU engine.</summary>
+    [Test]
+    public void MethodsWithoutRawPathAreRefusedAndRoutedByTheEngine()
+    {
+        var f = Combos[0];
+        var others = Enum.GetValues<RefineMethod>().Where(m => !VulkanRefineKernels.HasRawPath(m)).ToArray();
+        Assert.That(others, Is.Not.Empty);
+        foreach (var m in others)
+        {
+            var (guide, depth) = Inputs(f, 37, 23, 13, 9, 77);
+            using (guide)
+            using (depth)
+            using (var cpu = new TestBuffer(37, 23, f.Out, padBytes: 1))
+            using (var gpu = new TestBuffer(37, 23, f.Out, padBytes: 1))
+            {
+                var o = Options(m, f);
+                var ex = Assert.Throws<DpException>(() => Gpu.Kernels().RefineRaw(guide.Buffer, depth.Buffer, gpu.Buffer, o, Progress.None));
+                Assert.That(ex!.Status, Is.EqualTo(DpStatus.Unsupported), m.ToString());
+                CpuEngine.RefineRaw(guide.Buffer, depth.Buffer, cpu.Buffer, o, Progress.None);
+                using (var engine = new Engine.Engine(new Engine.EngineOptions { Backend = Engine.BackendKind.Vulkan }))
+                {
+                    _ = Gpu.Device; // fails or skips with the reason when no device exists
+                    engine.RefineRaw(guide.Buffer, depth.Buffer, gpu.Buffer, o, Progress.None);
+                }
+                Assert.That(Compare.MaxSampleDiff(gpu, cpu), Is.EqualTo(0), m.ToString());
+            }
+        }
+    }
 
     [TestCaseSource(nameof(Cases))]
     public void MatchesCpuPath(RefineMethod m, bool smaller, int combo)
@@ -107,7 +137,7 @@ public class RawPathTests
 
     static IEnumerable<TestCaseData> TilingCases()
     {
-        foreach (var m in Enum.GetValues<RefineMethod>())
+        foreach (var m in Enum.GetValues<RefineMethod>().Where(VulkanRefineKernels.HasRawPath))
             foreach (bool smaller in new[] { false, true })
                 yield return new TestCaseData(m, smaller).SetName($"{{m}}({m} {(smaller ? "upsampling" : "same size")})");
     }

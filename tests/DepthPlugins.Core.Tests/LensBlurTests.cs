@@ -1,0 +1,678 @@
+using NUnit.Framework;
+using DepthPlugins.Core.Imaging;
+using DepthPlugins.Core.LensBlur;
+using DepthPlugins.Core.Processing;
+
+namespace DepthPlugins.Core.Tests;
+
+/// <summary>
+/// The layered CPU lens blur against <see cref="LensBlurReference"/> and against the properties a lens must have.
+/// Tolerances: the renderer works in float with exact pixel coverage of the aperture, the reference in double with
+/// 64×64 point sampling per pixel, so they differ by the reference's sampling error (≈1e-4 of a kernel weight at the
+/// aperture's rim) plus float rounding; comparisons use 2e-3 (max abs, linear 0..1) unless stated.
+/// </summary>
+public class LensBlurTests
+{
+    static readonly Parallelism Par = new(0);
+    static readonly CpuLensBlurKernels Cpu = new(Par);
+
+    static Image Render(Image img, Plane depth, LensBlurOptions o) => LensBlurRenderer.Render(Cpu, img, depth, o, Progress.None, Par);
+
+    /// <summary>Smooth random colour with some hard edges, linear 0..1.</summary>
+    static Image Texture(int w, int h, int seed, bool alpha = false)
+    {
+        var rng = new Random(seed);
+        var planes = new[] { new Plane(w, h), new Plane(w, h), new Plane(w, h) };
+        var f = Enumerable.Range(0, 12).Select(_ => (fx: rng.NextDouble() * 0.5, fy: rng.NextDouble() * 0.5, ph: rng.NextDouble() * 6)).ToArray();
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++)
+                {
+                    double v = 0.5;
+                    for (int k = c * 4; k < c * 4 + 4; k++) v += 0.12 * Math.Sin(f[k].fx * x + f[k].fy * y + f[k].ph);
+                    if (((x / 9) + (y / 7) + c) % 5 == 0) v = 0.95 - 0.8 * v; // hard edges
+                    planes[c][x, y] = (float)Math.Clamp(v + 0.05 * (rng.NextDouble() - 0.5), 0, 1);
+                }
+        Plane? a = null;
+        if (alpha)
+        {
+            a = new Plane(w, h);
+            for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) a[x, y] = (float)Math.Clamp(0.5 + 0.5 * Math.Sin(x * 0.2) * Math.Cos(y * 0.15), 0, 1);
+        }
+        return new Image(planes, a, Transfer.Linear);
+    }
+
+    static (double[][,] C, double[,] A) Reference(Image img, Plane depth, float focus, float aperture, int blades = 0, double rot = 0)
+        => LensBlurReference.Render(TestData.ToArrays(img), img.Alpha != null ? TestData.ToArray(img.Alpha) : null, CocAsFloat(depth, focus, aperture), blades, rot);
+
+    static double[,] CocAsFloat(Plane depth, float focus, float aperture)
+    {
+        var c = new double[depth.Height, depth.Width];
+        for (int y = 0; y < depth.Height; y++)
+            for (int x = 0; x < depth.Width; x++)
+            {
+                float s = aperture * (depth[x, y] - focus);
+                c[y, x] = s;
+            }
+        return c;
+    }
+
+    static double Psnr(Plane a, double[,] b, int margin)
+    {
+        double se = 0;
+        int n = 0;
+        for (int y = margin; y < a.Height - margin; y++)
+            for (int x = margin; x < a.Width - margin; x++)
+            {
+                double d = a[x, y] - b[y, x];
+                se += d * d;
+                n++;
+            }
+        return se == 0 ? double.PositiveInfinity : 10 * Math.Log10(1.0 / (se / n));
+    }
+
+    static double MaxDiff(Plane a, double[,] b, Func<int, int, bool>? where = null)
+    {
+        double m = 0;
+        for (int y = 0; y < a.Height; y++)
+            for (int x = 0; x < a.Width; x++)
+                if (where == null || where(x, y)) m = Math.Max(m, Math.Abs(a[x, y] - b[y, x]));
+        return m;
+    }
+
+    // ---------------------------------------------------------------- kernel
+
+    [TestCase(0.0, 0, 0.0)]
+    [TestCase(0.5, 0, 0.0)]
+    [TestCase(0.8, 0, 0.0)]
+    [TestCase(1.3, 0, 0.0)]
+    [TestCase(6.3, 0, 0.0)]
+    [TestCase(17.0, 0, 0.0)]
+    [TestCase(24.0, 0, 0.0)]
+    [TestCase(24.0, 6, 0.0)]
+    [TestCase(6.3, 5, 0.0)]
+    [TestCase(9.7, 6, 15.0)]
+    [TestCase(12.0, 3, 40.0)]
+    [TestCase(4.4, 12, 7.0)]
+    public void KernelIsTheApertureCoverage(double r, int blades, double rot)
+    {
+        var k = new BokehKernel(r, new ApertureShape(blades, (float)rot));
+        var reference = LensBlurReference.Kernel(r, blades, rot);
+        int e = k.Extent, re = reference.GetLength(0) / 2;
+        double sum = 0, maxDiff = 0;
+        for (int dy = -re; dy <= re; dy++)
+            for (int dx = -re; dx <= re; dx++)
+            {
+                double kv = Math.Abs(dx) <= e && Math.Abs(dy) <= e ? k.Weights[dy + e, dx + e] : 0;
+                sum += kv;
+                maxDiff = Math.Max(maxDiff, Math.Abs(kv - reference[dy + re, dx + re]));
+            }
+        TestContext.Out.WriteLine($"r={r} blades={blades}: max weight difference {maxDiff:E2}, taps {k.TapCount} for {(2 * e + 1) * (2 * e + 1)} pixels");
+        Assert.That(sum, Is.EqualTo(1.0).Within(1e-12));
+        // Point sampling at 64×64 per pixel misjudges a rim pixel's coverage by at most ~1/64 of its area.
+        Assert.That(maxDiff, Is.LessThan(1.0 / 64 / Math.Max(1, Math.PI * r * r * (blades == 0 ? 1 : 0.4))));
+        if (r <= 0.5) Assert.That(k.Weights[e, e], Is.EqualTo(1.0), "r ≤ 0.5 is the identity");
+    }
+
+    [Test]
+    public void GatherTapsCostLinearNotQuadraticInRadius()
+    {
+        foreach (var (r, blades) in new[] { (16.0, 0), (64.0, 0), (128.0, 0), (64.0, 6), (128.0, 5) })
+        {
+            var k = new BokehKernel(r, new ApertureShape(blades, 10f));
+            TestContext.Out.WriteLine($"r={r} blades={blades}: {k.TapCount} taps = {k.TapCount / r:F1} r");
+            Assert.That(k.TapCount, Is.LessThan(14 * r), "O(r) reads per output pixel");
+        }
+    }
+
+    // ---------------------------------------------------------------- constant depth = convolution
+
+    [TestCase(0, 0f)]
+    [TestCase(6, 15f)]
+    [TestCase(5, 0f)]
+    public void ConstantDepthIsExactApertureConvolution(int blades, float rot)
+    {
+        int w = 96, h = 80;
+        var img = Texture(w, h, 1);
+        var depth = Plane.Filled(w, h, 0.2f);
+        var o = new LensBlurOptions { Focus = 0.8f, Aperture = 10.5f, Blades = blades, Rotation = rot };
+        var res = Render(img, depth, o);
+        double r = Math.Abs(10.5f * (0.2f - 0.8f));
+        var k = LensBlurReference.Kernel(r, blades, rot);
+        int margin = (int)Math.Ceiling(r) + 1;
+        var (refC, _) = Reference(img, depth, 0.8f, 10.5f, blades, rot);
+        for (int c = 0; c < 3; c++)
+        {
+            var conv = LensBlurReference.Convolve(TestData.ToArray(img.Channels[c]), k);
+            double psnr = Psnr(res.Channels[c], conv, margin);
+            double maxd = MaxDiff(res.Channels[c], conv, (x, y) => x >= margin && y >= margin && x < w - margin && y < h - margin);
+            double maxAll = MaxDiff(res.Channels[c], refC[c]);
+            TestContext.Out.WriteLine($"channel {c}: interior vs exact convolution PSNR {psnr:F1} dB, max diff {maxd:E2}; whole image vs reference max diff {maxAll:E2}");
+            Assert.That(psnr, Is.GreaterThan(70));
+            Assert.That(maxd, Is.LessThan(5e-4));
+            Assert.That(maxAll, Is.LessThan(5e-4), "borders: kernel renormalised like the reference");
+        }
+    }
+
+    // ---------------------------------------------------------------- in focus
+
+    [Test]
+    public void InFocusPlaneIsUntouchedBitForBit()
+    {
+        int w = 70, h = 50;
+        foreach (var transfer in new[] { Transfer.Linear, Transfer.Srgb })
+        {
+            var lin = Texture(w, h, 2, alpha: true);
+            var img = new Image(lin.Channels, lin.Alpha, transfer);
+            var depth = Plane.Filled(w, h, 0.37f);
+            var res = Render(img, depth, new LensBlurOptions { Focus = 0.37f, Aperture = 40, HighlightGain = 5, HighlightThreshold = 0.1f });
+            for (int c = 0; c < 3; c++) Assert.That(res.Channels[c].Data, Is.EqualTo(img.Channels[c].Data), $"{transfer} channel {c}");
+            Assert.That(res.Alpha!.Data, Is.EqualTo(img.Alpha!.Data));
+            Assert.That(res.Transfer, Is.EqualTo(transfer));
+        }
+    }
+
+    // ---------------------------------------------------------------- occlusion
+
+    /// <summary>Background texture at depth 0.2, a disk-shaped object of one colour at depth 0.8 in the middle.</summary>
+    static (Image Img, Plane Depth, Func<int, int, double> Dist) TwoPlanes(int w, int h, int seed)
+    {
+        var bg = Texture(w, h, seed);
+        double cx = w / 2.0 - 0.3, cy = h / 2.0 + 0.2, rad = Math.Min(w, h) / 4.0;
+        var depth = new Plane(w, h);
+        float[] fg = [0.9f, 0.15f, 0.1f];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                bool inside = (x - cx) * (x - cx) + (y - cy) * (y - cy) <= rad * rad;
+                depth[x, y] = inside ? 0.8f : 0.2f;
+                if (inside) for (int c = 0; c < 3; c++) bg.Channels[c][x, y] = fg[c];
+            }
+        return (bg, depth, (x, y) => Math.Sqrt((x - cx) * (x - cx) + (y - cy) * (y - cy)) - rad);
+    }
+
+    [Test]
+    public void SharpForegroundOverBlurredBackgroundKeepsACrispEdge()
+    {
+        int w = 90, h = 80;
+        var (img, depth, dist) = TwoPlanes(w, h, 3);
+        var o = new LensBlurOptions { Focus = 0.8f, Aperture = 15 }; // background r = 9, object in focus
+        var res = Render(img, depth, o);
+        var (refC, _) = Reference(img, depth, 0.8f, 15);
+        double r = 9;
+        bool Band(int x, int y) => Math.Abs(dist(x, y)) <= r + 1;
+        for (int c = 0; c < 3; c++)
+        {
+            // The object itself is untouched.
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    if (depth[x, y] == 0.8f) Assert.That(res.Channels[c][x, y], Is.EqualTo(img.Channels[c][x, y]), $"object pixel ({x},{y})");
+            double band = MaxDiff(res.Channels[c], refC[c], Band);
+            TestContext.Out.WriteLine($"channel {c}: max diff vs reference in the ±{r + 1} px band {band:E2}");
+            Assert.That(band, Is.LessThan(2e-3));
+            // No fringe: around the edge nothing darker or brighter than the two sides, and no object colour on the background side.
+            double lo = double.MaxValue, hi = double.MinValue;
+            for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) if (Band(x, y)) { lo = Math.Min(lo, img.Channels[c][x, y]); hi = Math.Max(hi, img.Channels[c][x, y]); }
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    if (Band(x, y)) Assert.That(res.Channels[c][x, y], Is.InRange(lo - 1e-5, hi + 1e-5), $"fringe at ({x},{y})");
+        }
+    }
+
+    [Test]
+    public void BlurredForegroundBleedsOverSharpBackground()
+    {
+        int w = 90, h = 80;
+        var (img, depth, dist) = TwoPlanes(w, h, 4);
+        var o = new LensBlurOptions { Focus = 0.2f, Aperture = 12 }; // background sharp, object r = 7.2
+        var res = Render(img, depth, o);
+        var (refC, _) = Reference(img, depth, 0.2f, 12);
+        for (int c = 0; c < 3; c++)
+        {
+            double all = MaxDiff(res.Channels[c], refC[c]);
+            TestContext.Out.WriteLine($"channel {c}: max diff vs reference {all:E2}");
+            Assert.That(all, Is.LessThan(2e-3));
+        }
+        // Bleed: background pixels 3 px outside the object's edge are a mix of background and object colour with a clear
+        // share f of the object (least squares over the channels); pixels beyond the object's CoC are untouched.
+        float[] fg = [0.9f, 0.15f, 0.1f];
+        int bleed = 0, untouched = 0, near = 0, far = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double d = dist(x, y);
+                if (d > 2.5 && d < 3.5)
+                {
+                    double num = 0, den = 0;
+                    for (int c = 0; c < 3; c++)
+                    {
+                        double bg = img.Channels[c][x, y];
+                        num += (res.Channels[c][x, y] - bg) * (fg[c] - bg);
+                        den += (fg[c] - bg) * (fg[c] - bg);
+                    }
+                    if (den < 0.05) continue; // background too close to the object's colour to tell
+                    near++;
+                    if (num / den > 0.1) bleed++;
+                }
+                if (d > 8.5) { far++; if (res.Channels[0][x, y] == img.Channels[0][x, y]) untouched++; }
+            }
+        TestContext.Out.WriteLine($"{bleed} of {near} pixels 3 px outside the object show its colour");
+        Assert.That(near, Is.GreaterThan(50));
+        Assert.That(bleed, Is.EqualTo(near), "foreground spreads over the sharp background");
+        Assert.That(untouched, Is.EqualTo(far), "background beyond the CoC stays exactly as it was");
+    }
+
+    [Test]
+    public void RandomLayeredScenesMatchTheReference([Values(5, 6, 7)] int seed)
+    {
+        // Rectangles at 2..4 distinct depths over a background, focus somewhere in between, with alpha.
+        int w = 64, h = 56;
+        var rng = new Random(seed);
+        var img = Texture(w, h, seed, alpha: seed % 2 == 1);
+        var depth = Plane.Filled(w, h, (float)rng.NextDouble());
+        int n = 2 + rng.Next(3);
+        for (int k = 0; k < n; k++)
+        {
+            int x0 = rng.Next(w - 10), y0 = rng.Next(h - 10), x1 = x0 + 5 + rng.Next(30), y1 = y0 + 5 + rng.Next(30);
+            float d = (float)rng.NextDouble();
+            for (int y = y0; y < Math.Min(h, y1); y++) for (int x = x0; x < Math.Min(w, x1); x++) depth[x, y] = d;
+        }
+        var o = new LensBlurOptions { Focus = 0.5f, Aperture = 14, Blades = seed == 6 ? 7 : 0, Rotation = 20 };
+        var res = Render(img, depth, o);
+        var (refC, refA) = Reference(img, depth, 0.5f, 14, o.Blades, 20);
+        for (int c = 0; c < 3; c++)
+        {
+            double d = MaxDiff(res.Channels[c], refC[c], (x, y) => refA[y, x] > 0.05);
+            TestContext.Out.WriteLine($"channel {c}: max diff {d:E2}");
+            Assert.That(d, Is.LessThan(2e-3));
+        }
+        if (img.Alpha != null) Assert.That(MaxDiff(res.Alpha!, refA), Is.LessThan(2e-3));
+    }
+
+    [Test]
+    public void TilesHiddenBehindAnOpaqueLayerMatchTheReference()
+    {
+        // Large enough that whole tiles (128×64 plus the kernel extent) lie inside one constant-depth region: the renderer
+        // then skips the occupancy gather of that layer and every layer behind it. A blurred near rectangle (r = 3.6)
+        // over a far background (r = 5.4) and a sharp one over the same background must still match the reference.
+        int w = 420, h = 260;
+        var img = Texture(w, h, 21);
+        var depth = Plane.Filled(w, h, 0.2f);
+        for (int y = 20; y < 240; y++) for (int x = 30; x < 380; x++) depth[x, y] = 0.8f;
+        foreach (float focus in new[] { 0.5f, 0.8f })
+        {
+            var o = new LensBlurOptions { Focus = focus, Aperture = 12 };
+            var res = Render(img, depth, o);
+            var (refC, _) = Reference(img, depth, focus, 12);
+            for (int c = 0; c < 3; c++)
+            {
+                double d = MaxDiff(res.Channels[c], refC[c]);
+                TestContext.Out.WriteLine($"focus {focus} channel {c}: max diff {d:E2}");
+                Assert.That(d, Is.LessThan(2e-3));
+            }
+            var k = LensBlurReference.Kernel(Math.Abs(12f * (0.8f - focus)), 0, 0);
+            var conv = LensBlurReference.Convolve(TestData.ToArray(img.Channels[1]), k);
+            double inner = MaxDiff(res.Channels[1], conv, (x, y) => x >= 50 && x < 360 && y >= 40 && y < 220);
+            TestContext.Out.WriteLine($"focus {focus}: inside the rectangle vs plain convolution {inner:E2}");
+            Assert.That(inner, Is.LessThan(5e-4));
+        }
+    }
+
+    // ---------------------------------------------------------------- highlights and bokeh shape
+
+    static Image Point(int w, int h, float value, int px, int py)
+    {
+        var planes = new[] { new Plane(w, h), new Plane(w, h), new Plane(w, h) };
+        foreach (var p in planes) p[px, py] = value;
+        return new Image(planes, null, Transfer.Linear);
+    }
+
+    [TestCase(3.2)]
+    [TestCase(12.5)]
+    [TestCase(30.0)]
+    public void SingleHighlightBecomesADiskOfRadiusR(double r)
+    {
+        // At least 2r from the border: nearer the border the kernel is renormalised (as it must be) and the sum grows.
+        int size = 4 * (int)r + 11, c0 = size / 2;
+        var img = Point(size, size, 1f, c0, c0);
+        var res = Render(img, Plane.Filled(size, size, 0f), new LensBlurOptions { Focus = 1f, Aperture = (float)r });
+        var p = res.Channels[1];
+        double energy = p.Data.Sum(v => (double)v);
+        double peak = p.Data.Max();
+        int covered = 0;
+        double maxDist = 0;
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                if (p[x, y] >= 0.5 * peak) covered++;
+                if (p[x, y] > 0) maxDist = Math.Max(maxDist, Math.Sqrt((x - c0) * (x - c0) + (y - c0) * (y - c0)));
+            }
+        double measured = Math.Sqrt(covered / Math.PI);
+        TestContext.Out.WriteLine($"r={r}: energy {energy:F6}, radius from area {measured:F3}, farthest lit pixel {maxDist:F2}, peak {peak:E3} vs 1/πr² {1 / (Math.PI * r * r):E3}");
+        Assert.That(energy, Is.EqualTo(1.0).Within(1e-5));
+        Assert.That(measured, Is.EqualTo(r).Within(0.25));
+        Assert.That(maxDist, Is.LessThanOrEqualTo(r + Math.Sqrt(0.5)));
+        Assert.That(maxDist, Is.GreaterThan(r - 1));
+        Assert.That(peak, Is.EqualTo(1 / (Math.PI * r * r)).Within(1e-6 + 1e-3 / (Math.PI * r * r)), "flat disk of the right height");
+    }
+
+    /// <summary>Extent of the bokeh along each direction (degrees counter-clockwise from +x, y up): where the bilinearly
+    /// interpolated image first falls below half its peak, located to 1/100 px.</summary>
+    static double[] AngularExtent(Plane p, int c0, double step)
+    {
+        double peak = p.Data.Max();
+        double Sample(double x, double y)
+        {
+            int xi = (int)Math.Floor(x), yi = (int)Math.Floor(y);
+            double fx = x - xi, fy = y - yi;
+            double At(int i, int j) => i < 0 || j < 0 || i >= p.Width || j >= p.Height ? 0 : p[i, j];
+            return (1 - fy) * ((1 - fx) * At(xi, yi) + fx * At(xi + 1, yi)) + fy * ((1 - fx) * At(xi, yi + 1) + fx * At(xi + 1, yi + 1));
+        }
+        int n = (int)(360 / step);
+        var ext = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double a = i * step * Math.PI / 180;
+            double t = 0;
+            while (Sample(c0 + (t + 0.01) * Math.Cos(a), c0 - (t + 0.01) * Math.Sin(a)) >= 0.5 * peak) t += 0.01;
+            ext[i] = t;
+        }
+        return ext;
+    }
+
+    [TestCase(3, 0f)]
+    [TestCase(5, 10f)]
+    [TestCase(6, 0f)]
+    [TestCase(7, -25f)]
+    [TestCase(9, 33f)]
+    public void BladeCountShowsInTheBokeh(int blades, float rot)
+    {
+        double r = 24;
+        int size = 4 * (int)r + 11, c0 = size / 2;
+        var img = Point(size, size, 1f, c0, c0);
+        var res = Render(img, Plane.Filled(size, size, 0f), new LensBlurOptions { Focus = 1f, Aperture = (float)r, Blades = blades, Rotation = rot });
+        var p = res.Channels[0];
+        Assert.That(p.Data.Sum(v => (double)v), Is.EqualTo(1.0).Within(1e-5), "energy");
+        double step = 0.25;
+        var ext = AngularExtent(p, c0, step);
+        int n = ext.Length;
+        // Vertices: strict local maxima of the extent over a ±(180/N)° neighbourhood.
+        int half = (int)(180.0 / blades / step) - 1;
+        var vertices = new List<double>();
+        for (int i = 0; i < n; i++)
+        {
+            bool max = true;
+            for (int d = -half; d <= half && max; d++)
+                if (d != 0 && ext[(i + d + n) % n] > ext[i] || (d < 0 && ext[(i + d + n) % n] == ext[i])) max = false;
+            if (max) vertices.Add(i * step);
+        }
+        // Angular energy profile: the strongest harmonic of the extent is the blade count, and its phase the rotation.
+        var power = new double[15];
+        double re = 0, im = 0;
+        for (int m = 2; m < power.Length; m++)
+        {
+            double cr = 0, ci = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double a = m * i * step * Math.PI / 180;
+                cr += ext[i] * Math.Cos(a);
+                ci += ext[i] * Math.Sin(a);
+            }
+            power[m] = cr * cr + ci * ci;
+            if (m == blades) (re, im) = (cr, ci);
+        }
+        int strongest = Array.IndexOf(power, power.Max());
+        double phase = Math.Atan2(im, re) * 180 / Math.PI / blades; // a vertex direction, modulo 360/N
+        double period = 360.0 / blades;
+        double rel = ((phase - 90 - rot) % period + period) % period;
+        double phaseErr = Math.Min(rel, period - rel);
+        TestContext.Out.WriteLine($"blades {blades} rot {rot}: vertices at {string.Join(", ", vertices.Select(v => v.ToString("F2")))}; " +
+            $"strongest harmonic {strongest}, vertex phase off by {phaseErr:F2}°; extent {ext.Min():F2}..{ext.Max():F2}");
+        Assert.That(vertices.Count, Is.EqualTo(blades));
+        Assert.That(strongest, Is.EqualTo(blades));
+        Assert.That(phaseErr, Is.LessThan(1.0), "vertex directions follow the rotation (vertex up at 0°)");
+        foreach (var v in vertices)
+        {
+            double vr = ((v - 90 - rot) % period + period) % period;
+            Assert.That(Math.Min(vr, period - vr), Is.LessThan(3), $"vertex at {v}°");
+        }
+        Assert.That(ext.Max(), Is.EqualTo(r).Within(0.5), "vertices at the circumradius");
+        Assert.That(ext.Min(), Is.EqualTo(r * Math.Cos(Math.PI / blades)).Within(0.3), "edges at the apothem");
+    }
+
+    [Test]
+    public void DiskBokehIsRound()
+    {
+        double r = 24;
+        int size = 4 * (int)r + 11, c0 = size / 2;
+        var res = Render(Point(size, size, 1f, c0, c0), Plane.Filled(size, size, 0f), new LensBlurOptions { Focus = 1f, Aperture = (float)r });
+        var ext = AngularExtent(res.Channels[0], c0, 0.5);
+        TestContext.Out.WriteLine($"disk extent {ext.Min():F2}..{ext.Max():F2}");
+        Assert.That(ext.Max(), Is.LessThan(r + 0.3));
+        Assert.That(ext.Min(), Is.GreaterThan(r - 0.3));
+    }
+
+    [Test]
+    public void EnergyIsConservedAtEveryDepth()
+    {
+        // Highlights of different brightness at different depths, far apart: each becomes a bokeh of its own radius
+        // holding exactly its own energy (checked in a box around it), and the total is preserved.
+        // Each spot lies on its own constant-depth square reaching 2r + 2 around it and at least 2r + 2 from the border
+        // (where layers meet, or at the border, coverage below 1 is renormalised and the local sum is not the input's).
+        int w = 380, h = 200;
+        var planes = new[] { new Plane(w, h), new Plane(w, h), new Plane(w, h) };
+        var depth = Plane.Filled(w, h, 0.5f);
+        var spots = new[] { (x: 50, y: 50, v: 1f, d: 0.0f), (x: 150, y: 60, v: 0.5f, d: 0.3f), (x: 300, y: 100, v: 0.8f, d: 1.0f), (x: 110, y: 150, v: 0.25f, d: 0.7f) };
+        foreach (var s in spots)
+        {
+            foreach (var p in planes) p[s.x, s.y] = s.v;
+            int reach = 2 * (int)Math.Ceiling(40 * Math.Abs(s.d - 0.5)) + 2;
+            for (int y = s.y - reach; y <= s.y + reach; y++)
+                for (int x = s.x - reach; x <= s.x + reach; x++) depth[x, y] = s.d;
+        }
+        var img = new Image(planes, null, Transfer.Linear);
+        var res = Render(img, depth, new LensBlurOptions { Focus = 0.5f, Aperture = 40, Blades = 6 });
+        foreach (var s in spots)
+        {
+            double e = 0;
+            for (int y = s.y - 22; y <= s.y + 22; y++)
+                for (int x = s.x - 22; x <= s.x + 22; x++) e += res.Channels[2][x, y];
+            TestContext.Out.WriteLine($"spot at depth {s.d}: energy {e:F6} (input {s.v})");
+            Assert.That(e, Is.EqualTo(s.v).Within(1e-5 + 1e-5 * s.v));
+        }
+    }
+
+    [Test]
+    public void HighlightGainBoostsOnlyBlurredLightAboveTheThreshold()
+    {
+        int size = 41, c0 = 20;
+        var img = Point(size, size, 0.9f, c0, c0);
+        var o = new LensBlurOptions { Focus = 1f, Aperture = 8, HighlightThreshold = 0.5f, HighlightGain = 3f };
+        var res = Render(img, Plane.Filled(size, size, 0f), o);
+        double e = res.Channels[0].Data.Sum(v => (double)v);
+        // Luminance 0.9 → 0.5 + 4 × 0.4 = 2.1, colour scaled by 2.1 / 0.9.
+        Assert.That(e, Is.EqualTo(2.1).Within(1e-5));
+        var sharp = Render(img, Plane.Filled(size, size, 1f), o);
+        Assert.That(sharp.Channels[0][c0, c0], Is.EqualTo(0.9f), "in focus: no boost");
+    }
+
+    // ---------------------------------------------------------------- colour, alpha, formats
+
+    [Test]
+    public void ColoursMixInLinearLight()
+    {
+        // A one-pixel black/white checkerboard stored sRGB-encoded: blurred, it is half the light (sRGB 0.735), not sRGB 0.5.
+        int w = 60, h = 60;
+        var p = new Plane(w, h);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) p[x, y] = (x + y) % 2;
+        var img = new Image([p, p.Clone(), p.Clone()], null, Transfer.Srgb);
+        var res = Render(img, Plane.Filled(w, h, 0f), new LensBlurOptions { Focus = 1f, Aperture = 8 });
+        Assert.That(res.Transfer, Is.EqualTo(Transfer.Srgb));
+        for (int y = 20; y < 40; y++)
+            for (int x = 20; x < 40; x++)
+                Assert.That(res.Channels[0][x, y], Is.EqualTo(ColorSpace.LinearToSrgb(0.5f)).Within(0.01f));
+    }
+
+    [Test]
+    public void AlphaIsBlurredPremultiplied()
+    {
+        // Opaque red next to fully transparent green: the green must not bleed into the blur (its light is zero).
+        int w = 50, h = 30;
+        var r = new Plane(w, h); var g = new Plane(w, h); var b = new Plane(w, h); var a = new Plane(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                bool left = x < w / 2;
+                r[x, y] = left ? 1f : 0f;
+                g[x, y] = left ? 0f : 1f;
+                a[x, y] = left ? 1f : 0f;
+            }
+        var img = new Image([r, g, b], a, Transfer.Linear);
+        var res = Render(img, Plane.Filled(w, h, 0f), new LensBlurOptions { Focus = 1f, Aperture = 6 });
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                if (res.Alpha![x, y] <= 1e-4f) continue;
+                Assert.That(res.Channels[1][x, y], Is.EqualTo(0f).Within(1e-4f), "no colour from transparent pixels");
+                Assert.That(res.Channels[0][x, y], Is.EqualTo(1f).Within(1e-4f), "straight colour stays red");
+            }
+        // The kernel is symmetric, so alpha either side of the edge sums to 1, and it ramps over the CoC.
+        Assert.That(res.Alpha![w / 2 - 1, h / 2] + res.Alpha![w / 2, h / 2], Is.EqualTo(1f).Within(1e-4f), "alpha is blurred across the edge");
+        Assert.That(res.Alpha![w / 2 + 3, h / 2], Is.InRange(0.01f, 0.3f));
+        var (refC, refA) = Reference(img, Plane.Filled(w, h, 0f), 1f, 6);
+        Assert.That(MaxDiff(res.Alpha!, refA), Is.LessThan(2e-3));
+    }
+
+    [Test]
+    public void OutputStaysWithinTheInputRangeOnRampsAndSteps()
+    {
+        // Any scene without highlight boost: every output is a weighted mean of input colours.
+        var rng = new Random(11);
+        int w = 120, h = 90;
+        var img = Texture(w, h, 11);
+        var depth = new Plane(w, h);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) depth[x, y] = (float)(x / (double)w + (y > h / 2 && x > w / 3 ? 0.4 : 0) + 0.02 * rng.NextDouble());
+        var res = Render(img, depth, new LensBlurOptions { Focus = 0.6f, Aperture = 25, Blades = 0 });
+        for (int c = 0; c < 3; c++)
+        {
+            float lo = img.Channels[c].Data.Min(), hi = img.Channels[c].Data.Max();
+            foreach (var v in res.Channels[c].Data) Assert.That(v, Is.InRange(lo - 1e-5f, hi + 1e-5f));
+        }
+    }
+
+    // ---------------------------------------------------------------- parameters
+
+    [Test]
+    public void DepthNearBlackIsTheFlippedMap()
+    {
+        int w = 64, h = 48;
+        var (img, depth, _) = TwoPlanes(w, h, 8);
+        var flipped = new Plane(w, h);
+        for (int i = 0; i < depth.Data.Length; i++) flipped.Data[i] = 1f - depth.Data[i];
+        var a = Render(img, depth, new LensBlurOptions { Focus = 0.5f, Aperture = 10 });
+        var b = Render(img, flipped, new LensBlurOptions { Focus = 0.5f, Aperture = 10, DepthNear = DepthNear.Black });
+        for (int c = 0; c < 3; c++) Assert.That(b.Channels[c].Data, Is.EqualTo(a.Channels[c].Data));
+    }
+
+    [Test]
+    public void NearAndFarLimitsClampTheBlur()
+    {
+        int w = 80, h = 64;
+        var (img, depth, _) = TwoPlanes(w, h, 9);
+        // Focus between the planes: the object (0.8) is near, the background (0.2) far. MaxFar = 0 keeps the background sharp.
+        var res = Render(img, depth, new LensBlurOptions { Focus = 0.5f, Aperture = 10, MaxFarRadius = 0 });
+        var coc = new double[h, w];
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) coc[y, x] = depth[x, y] == 0.8f ? 10f * (0.8f - 0.5f) : 0;
+        var (refC, _) = LensBlurReference.Render(TestData.ToArrays(img), null, coc, 0, 0);
+        for (int c = 0; c < 3; c++) Assert.That(MaxDiff(res.Channels[c], refC[c]), Is.LessThan(2e-3));
+    }
+
+    [Test]
+    public void FocusPointTakesTheMedianAroundIt()
+    {
+        int w = 300, h = 200;
+        var depth = Plane.Filled(w, h, 0.3f);
+        for (int y = 90; y < 110; y++) for (int x = 140; x < 160; x++) depth[x, y] = 0.7f;
+        depth[150, 100] = 0.05f; // a stray value exactly at the point
+        depth[151, 100] = float.NaN;
+        Assert.That(LensBlurRenderer.FocusAt(depth, 150, 100), Is.EqualTo(0.7f));
+        Assert.That(LensBlurRenderer.FocusAt(depth, 10, 10), Is.EqualTo(0.3f));
+        // The renderer uses it: the object at the point stays sharp.
+        var img = Texture(w, h, 12);
+        var res = Render(img, depth, new LensBlurOptions { FocusFromPoint = true, FocusX = 150, FocusY = 100, Focus = 0.3f, Aperture = 10 });
+        Assert.That(res.Channels[0][145, 95], Is.EqualTo(img.Channels[0][145, 95]));
+        Assert.That(res.Channels[0][20, 20], Is.Not.EqualTo(img.Channels[0][20, 20]));
+    }
+
+    [Test]
+    public void SmallerDepthIsGuidedUpsampled()
+    {
+        // A constant low-resolution depth gives the same result as the full-resolution one.
+        int w = 64, h = 48;
+        var img = Texture(w, h, 13);
+        var full = Render(img, Plane.Filled(w, h, 0.25f), new LensBlurOptions { Focus = 0.75f, Aperture = 10 });
+        var low = Render(img, Plane.Filled(16, 12, 0.25f), new LensBlurOptions { Focus = 0.75f, Aperture = 10 });
+        for (int c = 0; c < 3; c++) Assert.That(MaxDiff(low.Channels[c], TestData.ToArray(full.Channels[c])), Is.LessThan(1e-4));
+        // A low-resolution step whose edge the image shows sharply: the upsampled step follows the image's edge.
+        var guide = new Plane(w, h);
+        // The depth step is downsampled by area, so the low-resolution pixel straddling the edge holds 0.5.
+        var truth = new Plane(w, h);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) { guide[x, y] = x < 30 ? 0.1f : 0.9f; truth[x, y] = x < 30 ? 0.2f : 0.8f; }
+        var step = Resampler.AreaAverage(truth, 16, 12);
+        var up = LensBlurRenderer.FullResolutionDepth(new Image([guide]), step, Progress.None, Par);
+        var bilinear = Resampler.Resize(step, w, h, ResampleFilter.Bilinear);
+        for (int y = 0; y < h; y++)
+            for (int x = 26; x < 34; x++)
+                Assert.That(up[x, y], Is.EqualTo(truth[x, y]).Within(0.02f), $"({x},{y}); bilinear would give {bilinear[x, y]}");
+    }
+
+    static IEnumerable<TestCaseData> BadOptions()
+    {
+        yield return new TestCaseData(new LensBlurOptions { Aperture = float.NaN }).SetName("{m}(aperture NaN)");
+        yield return new TestCaseData(new LensBlurOptions { Aperture = -1 }).SetName("{m}(aperture negative)");
+        yield return new TestCaseData(new LensBlurOptions { Focus = float.PositiveInfinity }).SetName("{m}(focus inf)");
+        yield return new TestCaseData(new LensBlurOptions { Blades = 2 }).SetName("{m}(blades 2)");
+        yield return new TestCaseData(new LensBlurOptions { Blades = 13 }).SetName("{m}(blades 13)");
+        yield return new TestCaseData(new LensBlurOptions { Rotation = float.NaN }).SetName("{m}(rotation NaN)");
+        yield return new TestCaseData(new LensBlurOptions { HighlightGain = -1 }).SetName("{m}(gain negative)");
+        yield return new TestCaseData(new LensBlurOptions { HighlightThreshold = float.NaN }).SetName("{m}(threshold NaN)");
+        yield return new TestCaseData(new LensBlurOptions { MaxNearRadius = 300 }).SetName("{m}(max near too large)");
+        yield return new TestCaseData(new LensBlurOptions { MaxFarRadius = -2 }).SetName("{m}(max far negative)");
+        yield return new TestCaseData(new LensBlurOptions { DepthNear = (DepthNear)7 }).SetName("{m}(depth near 7)");
+        yield return new TestCaseData(new LensBlurOptions { FocusFromPoint = true, FocusX = 100, FocusY = 1 }).SetName("{m}(focus point outside)");
+        yield return new TestCaseData(new LensBlurOptions { FocusFromPoint = true, FocusX = float.NaN }).SetName("{m}(focus point NaN)");
+    }
+
+    [TestCaseSource(nameof(BadOptions))]
+    public void BadOptionsAreRejected(LensBlurOptions o)
+    {
+        var img = Texture(20, 10, 1);
+        var ex = Assert.Throws<DpException>(() => Render(img, Plane.Filled(20, 10, 0.5f), o));
+        Assert.That(ex!.Status, Is.EqualTo(DpStatus.InvalidArgument));
+        TestContext.Out.WriteLine(ex.Message);
+    }
+
+    [Test]
+    public void LargerDepthIsRejected()
+    {
+        var ex = Assert.Throws<DpException>(() => Render(Texture(20, 10, 1), Plane.Filled(21, 10, 0.5f), new LensBlurOptions()));
+        Assert.That(ex!.Status, Is.EqualTo(DpStatus.InvalidArgument));
+    }
+
+    [Test]
+    public void CancelStopsAndProgressIsMonotonic()
+    {
+        var img = Texture(400, 300, 2);
+        var depth = new Plane(400, 300);
+        for (int i = 0; i < depth.Data.Length; i++) depth.Data[i] = (i % 400) / 400f;
+        int calls = 0;
+        var ex = Assert.Throws<DpException>(() => LensBlurRenderer.Render(Cpu, img, depth, new LensBlurOptions(), new Progress(_ => ++calls < 3), Par));
+        Assert.That(ex!.Status, Is.EqualTo(DpStatus.Cancelled));
+        Assert.That(calls, Is.EqualTo(3));
+        var seen = new List<float>();
+        LensBlurRenderer.Render(Cpu, img, depth, new LensBlurOptions(), new Progress(f => { seen.Add(f); return true; }), Par);
+        Assert.That(seen, Is.Ordered);
+        Assert.That(seen[^1], Is.EqualTo(1f));
+        Assert.That(seen.Count, Is.GreaterThan(4));
+    }
+}
