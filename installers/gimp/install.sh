@@ -110,4 +110,4 @@ if [ $found_any -eq 0 ]; then
     exit 1
 fi
 [ $failed -eq 0 ] || exit 1
-[ $uninstall -eq 1 ] || echo "Restart GIMP; the filters are under Filters → Depth (Generate Depth…, Refine Depth…)."
+[ $uninstall -eq 1 ] || echo "Restart GIMP; the filters are Filters → Depth → Generate Depth… / Refine Depth… and Filters → Blur → Lens Blur (Depth)…"

@@ -70,6 +70,8 @@ public abstract class GimpPluginTests(string version)
             .Case("same-image", $"(let* ((img (dp-load {Q("scene.png")})) (photo (dp-layer img 0)) (depth (dp-load-layer img {Q("depth8.png")}))) " +
                                 "(plug-in-depthplugins-refine-depth RUN-NONINTERACTIVE img depth photo 0 5) " +
                                 $"(dp-save-only img depth {Q("gimp_sameimage.png")}))")
+            .Case("lens-blur", LensBlur("gimp_lensblur.png", select: false))
+            .Case("lens-blur-selection", LensBlur("gimp_lensblur_sel.png", select: true))
             // "Repeat" from the Filters menu: last values (none saved here: the defaults, jbf with its default radius),
             // and the guide, which GIMP passes empty, found among the image's layers.
             .Case("repeat", $"(let* ((img (dp-load {Q("scene.png")})) (photo (dp-layer img 0)) (depth (dp-load-layer img {Q("depth8.png")}))) " +
@@ -105,6 +107,16 @@ public abstract class GimpPluginTests(string version)
         $"(plug-in-depthplugins-refine-depth RUN-NONINTERACTIVE d (dp-layer d 0) (dp-layer g 0) {method} {radius}) " +
         $"(dp-save-only d (dp-layer d 0) {Q(output)}))";
 
+    /// <summary>focus 0.5, aperture 12 px, 6 blades turned 15°, highlights above 1 boosted by 1.5; the depth is the
+    /// scene's exact 16-bit depth, opened as its own image (a layer or channel of any image may serve).</summary>
+    string LensBlur(string output, bool select) =>
+        $"(let* ((img (dp-load {Q("scene.png")})) (photo (dp-layer img 0)) (d (dp-load {Q("scene_depth.png")}))) " +
+        (select ? $"(gimp-image-select-rectangle img CHANNEL-OP-REPLACE {Sel.X} {Sel.Y} {Sel.W} {Sel.H}) " : "") +
+        "(plug-in-depthplugins-lens-blur RUN-NONINTERACTIVE img photo (dp-layer d 0) 0.5 12 6 15 1 0.5) " +
+        $"(dp-save-only img photo {Q(output)}))";
+
+    static readonly string[] LensBlurCli = ["--focus", "0.5", "--aperture", "12", "--blades", "6", "--rotation", "15", "--highlight-threshold", "1", "--highlight-gain", "0.5"];
+
     /// <summary>The photo and exact depth of the procedural scene (CLI sample-scene), depth with unknown (0) holes
     /// in 8 and 16 bits, a depth of another size, and the fixture ONNX models.</summary>
     void MakeInputs()
@@ -138,30 +150,34 @@ public abstract class GimpPluginTests(string version)
     }
 
     /// <summary>GIMP's and the CLI's code values agree (see the class comment for the tolerance).</summary>
-    static void AssertSamePixels(string gimpFile, string cliFile, int bitDepth, Func<int, bool>? where = null)
+    static void AssertSamePixels(string gimpFile, string cliFile, int bitDepth, Func<int, bool>? where = null, int channels = 1)
     {
         var g = ImageFile.Read(gimpFile);
         var c = ImageFile.Read(cliFile);
         Assert.That((g.Width, g.Height, g.BitDepth), Is.EqualTo((c.Width, c.Height, bitDepth)), $"{gimpFile} vs {cliFile}");
         Assert.That(c.BitDepth, Is.EqualTo(bitDepth));
-        var a = Codes(g, 0);
-        var b = Codes(c, 0);
+        Assert.That(Math.Min(g.Channels, c.Channels), Is.GreaterThanOrEqualTo(channels));
         int n = 0, off = 0, maxDiff = 0;
         long sum = 0;
-        for (int i = 0; i < a.Length; i++)
+        for (int ch = 0; ch < channels; ch++)
         {
-            if (where != null && !where(i)) continue;
-            n++;
-            int d = Math.Abs(a[i] - b[i]);
-            if (d != 0) off++;
-            sum += d;
-            maxDiff = Math.Max(maxDiff, d);
+            var a = Codes(g, ch);
+            var b = Codes(c, ch);
+            for (int i = 0; i < a.Length; i++)
+            {
+                if (where != null && !where(i)) continue;
+                n++;
+                int d = Math.Abs(a[i] - b[i]);
+                if (d != 0) off++;
+                sum += d;
+                maxDiff = Math.Max(maxDiff, d);
+            }
         }
-        TestContext.Out.WriteLine($"{Path.GetFileName(gimpFile)}: {n} pixels compared, {off} differ, max difference {maxDiff}, mean {(double)sum / n:F4}");
+        TestContext.Out.WriteLine($"{Path.GetFileName(gimpFile)}: {n} samples compared, {off} differ, max difference {maxDiff}, mean {(double)sum / n:F4}");
         if (bitDepth == 8)
         {
             Assert.That(maxDiff, Is.LessThanOrEqualTo(1), "largest difference in 8-bit code values");
-            Assert.That(off, Is.LessThanOrEqualTo(n / 100), "pixels that differ by one 8-bit code value");
+            Assert.That(off, Is.LessThanOrEqualTo(n / 100), "samples that differ by one 8-bit code value");
         }
         else
         {
@@ -246,6 +262,34 @@ public abstract class GimpPluginTests(string version)
     }
 
     [Test]
+    public void LensBlur_MatchesCli()
+    {
+        AssertCaseOk("lens-blur");
+        string cli = Cli("lensblur.png", ["lens-blur", Out("scene.png"), "--depth", Out("scene_depth.png"), .. LensBlurCli]);
+        AssertSamePixels(Out("gimp_lensblur.png"), cli, 8, channels: 3);
+        var photo = ImageFile.Read(Out("scene.png"));
+        var blurred = ImageFile.Read(Out("gimp_lensblur.png"));
+        Assert.That(Enumerable.Range(0, W * H * 3).Count(i => Math.Abs(photo.Samples[i] - blurred.Samples[i]) > 2f / 255), Is.GreaterThan(W * H / 4),
+                    "the blur changes much of the photo, so agreement with the CLI means something");
+    }
+
+    [Test]
+    public void LensBlurWithRectangleSelection_ChangesOnlyTheSelection()
+    {
+        AssertCaseOk("lens-blur-selection");
+        string gimp = Out("gimp_lensblur_sel.png");
+        string cli = Cli("lensblur2.png", ["lens-blur", Out("scene.png"), "--depth", Out("scene_depth.png"), .. LensBlurCli]);
+        bool Inside(int i) => i % W >= Sel.X && i % W < Sel.X + Sel.W && i / W >= Sel.Y && i / W < Sel.Y + Sel.H;
+        AssertSamePixels(gimp, cli, 8, Inside, channels: 3);
+        var result = ImageFile.Read(gimp);
+        var photo = ImageFile.Read(Out("scene.png"));
+        for (int i = 0; i < W * H; i++)
+            if (!Inside(i))
+                for (int ch = 0; ch < 3; ch++)
+                    Assert.That(result.Samples[i * result.Channels + ch], Is.EqualTo(photo.Samples[i * photo.Channels + ch]), $"pixel ({i % W},{i / W}) outside the selection changed");
+    }
+
+    [Test]
     public void GenerateDepth_AddsDepthLayerAboveThePhoto_MatchingCli()
     {
         AssertCaseOk("generate");
@@ -293,6 +337,7 @@ public abstract class GimpPluginTests(string version)
     }
 
     /// <summary>The procedures' arguments, names and order exactly as issue 8 lists them (Script-Fu callers depend on them).</summary>
+    [TestCase("plug-in-depthplugins-lens-blur", "run-mode image drawable depth-drawable focus aperture blades rotation highlight-threshold highlight-gain")]
     [TestCase("plug-in-depthplugins-refine-depth", "run-mode image depth-drawable guide-drawable method radius")]
     [TestCase("plug-in-depthplugins-generate-depth", "run-mode image drawable model-path refine")]
     public void ProcedureArguments_AreTheIssuesList(string procedure, string expected)

@@ -8,6 +8,8 @@
  *  - Depth is read and written in the drawable's own tone curve ("Y'A float" for perceptual precisions,
  *    "YA float" for linear ones): the number stored in the pixel is the depth, as the CLI reads a PNG (code/max)
  *    or a PFM (as stored). A colour depth drawable contributes its grey value; alpha is kept as it was.
+ *  - A photo written back (lens blur) goes out as "R'G'B'A float" (sRGB-encoded, straight alpha), which babl converts
+ *    to the drawable's own format.
  */
 #include "dp-gimp.h"
 
@@ -348,10 +350,122 @@ out:
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
+/* Lens Blur                                                                                                   */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+enum { BLUR_DRAWABLE, BLUR_DEPTH, BLUR_FOCUS, BLUR_APERTURE, BLUR_BLADES, BLUR_ROTATION, BLUR_THRESHOLD, BLUR_GAIN,
+       BLUR_N_ARGS };
+
+static const DpgArg blur_args[BLUR_N_ARGS] = {
+  [BLUR_DRAWABLE]  = { DPG_ARG_DRAWABLE, "drawable", "_Photo", "The photo, blurred in place", 0, 0, 0, NULL, NULL, TRUE },
+  [BLUR_DEPTH]     = { DPG_ARG_DRAWABLE, "depth-drawable", "_Depth",
+                       "Its depth map, a layer or channel (near = white); the photo's size or smaller",
+                       0, 0, 0, NULL, NULL, FALSE },
+  [BLUR_FOCUS]     = { DPG_ARG_DOUBLE, "focus", "_Focus", "Depth value in focus (0..1)", 0, 1, 0.5, NULL, NULL, FALSE },
+  [BLUR_APERTURE]  = { DPG_ARG_DOUBLE, "aperture", "_Aperture",
+                       "Blur radius in pixels where |depth - focus| = 1", 0, DP_LENS_BLUR_MAX_RADIUS, 20, NULL, NULL,
+                       FALSE },
+  [BLUR_BLADES]    = { DPG_ARG_INT, "blades", "_Blades", "Aperture shape: 0 = circle, 3..12 = polygon", 0, 12, 0,
+                       NULL, NULL, FALSE },
+  [BLUR_ROTATION]  = { DPG_ARG_DOUBLE, "rotation", "Ro_tation",
+                       "Polygon rotation in degrees, counter-clockwise; at 0 a vertex points up", -360, 360, 0, NULL,
+                       NULL, FALSE },
+  [BLUR_THRESHOLD] = { DPG_ARG_DOUBLE, "highlight-threshold", "_Highlight threshold",
+                       "Linear-light luminance above which highlights are boosted", 0, 100, 1, NULL, NULL, FALSE },
+  [BLUR_GAIN]      = { DPG_ARG_DOUBLE, "highlight-gain", "Highlight _gain",
+                       "Light above the threshold is multiplied by 1 + gain (0 = off)", 0, 100, 0, NULL, NULL, FALSE },
+};
+
+static gboolean
+run_lens_blur (const DpgOperation *op, const DpgCall *call, GError **error)
+{
+  const DpgDrawable    *photo = &call->values[BLUR_DRAWABLE].drawable;
+  const DpgDrawable    *depth = &call->values[BLUR_DEPTH].drawable;
+  /* Lens blur depends on the whole image (its depth layers follow the data), so the whole drawable is read and
+   * the bounds written. */
+  GeglRectangle         ctx   = { 0, 0, photo->width, photo->height };
+  GeglRectangle         dctx  = { 0, 0, depth->width, depth->height };
+  float                *rgba = NULL, *out = NULL, *depth_ya = NULL, *depth_px = NULL;
+  dp_context           *context = NULL;
+  dp_lens_blur_options  options;
+  dp_image              img, d, o;
+  dp_status             status;
+  ProgressState         progress = { 0.0 };
+  gboolean              ok       = FALSE;
+  long                  n, i;
+  int                   y;
+
+  if (depth->width > photo->width || depth->height > photo->height)
+    {
+      g_set_error (error, DPG_ERROR, 0,
+                   "%s: the depth drawable (%dx%d) is larger than the photo (%dx%d); it must be the same size or "
+                   "smaller (then it is upsampled).", op->title, depth->width, depth->height, photo->width,
+                   photo->height);
+      return FALSE;
+    }
+  if (! (rgba = alloc_pixels (&ctx, 4, op, error)) || ! (out = alloc_pixels (&ctx, 4, op, error)) ||
+      ! (depth_ya = alloc_pixels (&dctx, 2, op, error)) || ! (depth_px = alloc_pixels (&dctx, 1, op, error)))
+    goto out;
+  gegl_buffer_get (photo->buffer, &ctx, 1.0, colour_format (photo->format), rgba, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  gegl_buffer_get (depth->buffer, &dctx, 1.0, depth_format (depth->format), depth_ya, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  n = (long) dctx.width * dctx.height;
+  for (i = 0; i < n; i++)
+    depth_px[i] = depth_ya[2 * i];
+
+  if (! (context = create_context (op, error)))
+    goto out;
+  options.struct_size = sizeof options;
+  dp_lens_blur_options_default (&options);
+  options.focus               = (float) call->values[BLUR_FOCUS].d;
+  options.aperture            = (float) call->values[BLUR_APERTURE].d;
+  options.blades              = call->values[BLUR_BLADES].i;
+  options.rotation            = (float) call->values[BLUR_ROTATION].d;
+  options.highlight_threshold = (float) call->values[BLUR_THRESHOLD].d;
+  options.highlight_gain      = (float) call->values[BLUR_GAIN].d;
+
+  img = image_of (rgba, ctx.width, ctx.height, DP_FORMAT_RGBAF32, 4, DP_TRANSFER_SRGB);
+  d   = image_of (depth_px, dctx.width, dctx.height, DP_FORMAT_GRAYF32, 1, DP_TRANSFER_DEFAULT);
+  o   = image_of (out, ctx.width, ctx.height, DP_FORMAT_RGBAF32, 4, DP_TRANSFER_SRGB);
+
+  gimp_progress_init (op->progress);
+  status = dp_lens_blur (context, &img, &d, &o, &options, report_progress, &progress);
+  if (status != DP_OK)
+    {
+      set_library_error (error, op, status);
+      goto out;
+    }
+  /* The bounds of the result, packed into rgba (no longer needed) as bounds-sized rows. */
+  for (y = 0; y < call->bounds.height; y++)
+    memcpy (rgba + (long) y * call->bounds.width * 4,
+            out + ((long) (call->bounds.y + y) * ctx.width + call->bounds.x) * 4,
+            sizeof (float) * 4 * call->bounds.width);
+  gegl_buffer_set (call->output, &call->output_rect, 0, colour_format (call->output_format), rgba,
+                   GEGL_AUTO_ROWSTRIDE);
+  ok = TRUE;
+
+out:
+  dp_context_destroy (context);
+  g_free (rgba);
+  g_free (out);
+  g_free (depth_ya);
+  g_free (depth_px);
+  return ok;
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
 /* The procedures                                                                                              */
 /* ---------------------------------------------------------------------------------------------------------- */
 
 const DpgOperation dpg_operations[] = {
+  { "plug-in-depthplugins-lens-blur", "Lens Blur", "_Lens Blur (Depth)...", "<Image>/Filters/Blur",
+    "Blur a photo as a wide-aperture lens would, following its depth map",
+    "Renders depth of field: the drawable is blurred in place by a bokeh (disk or polygon with `blades`) whose "
+    "radius is aperture × |depth − focus| pixels, mixing colour in linear light, with nearer blurred objects "
+    "spreading over what lies behind them. depth-drawable is a layer or channel, near = white, the drawable's size "
+    "or smaller. Works on the selection. See docs/lens-blur.md.",
+    "Rendering lens blur", blur_args, BLUR_N_ARGS, DPG_OUTPUT_IN_PLACE, NULL, run_lens_blur },
   { "plug-in-depthplugins-generate-depth", "Generate Depth", "_Generate Depth...", "<Image>/Filters/Depth",
     "Estimate a depth map from a photo with a neural network",
     "Adds a greyscale layer named \"Depth\" above the drawable (the selection bounds of it, if there is a "
