@@ -15,7 +15,7 @@ branch products, pixel shuffle x4, 3x3 taps in a 15x15 window at base (7 + i, 7 
 bilinear with zeros outside the window and the image, residual form. The output file holds the state-dict names the
 loader reads (ImageKernel.conv1.weight, ..., DepthKernel.conv_offset.bias), float32.
 
-  python3 tools/train_fdkn/train_fdkn.py --data DIR [DIR ...] --out fdkn_x8.safetensors [--minutes 9]
+  python3 tools/train_fdkn/train_fdkn.py --data DIR [DIR ...] --out fdkn_x8.safetensors [--minutes 8]
   python3 tools/train_fdkn/train_fdkn.py --smoke          # a few CPU iterations on random data (syntax/shape check)
   python3 tools/train_fdkn/train_fdkn.py --bench 640x480,3840x2160   # inference timings (the peer of our GPU benchmark)
 """
@@ -362,7 +362,7 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--iters", type=int, default=100000, help="stop after this many iterations ...")
-    ap.add_argument("--minutes", type=float, default=9.0, help="... or after this much training time")
+    ap.add_argument("--minutes", type=float, default=8.0, help="... or after this much training time")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--smoke", action="store_true", help="a few CPU iterations on random data, then a file check")
