@@ -20,6 +20,7 @@ using DepthPlugins.Vulkan;
 //   cpu      our CPU kernels on prepared planes (what OpenCV is given), wall clock, --cpu-runs runs; OpenCV likewise.
 //   pipelines the driver's statistics of every pipeline built (registers and the like), where it reports them.
 // SM clocks come from `nvidia-smi` sampled every 100 ms in the background, when it exists.
+// --cases fdkn times FDKN instead (FdknBench.cs): our Vulkan passes and CPU path against PyTorch FDKN (tools/train_fdkn --bench).
 
 var opt = Options.Parse(args);
 if (opt.ListDevices)
@@ -31,7 +32,7 @@ if (opt.ListDevices)
 }
 
 var cases = new List<Case>();
-foreach (var c in opt.Cases)
+foreach (var c in opt.Cases.Where(c => c != "fdkn"))
     cases.Add(c switch
     {
         "guided" => new Case("guided colour r=8", "guided", new RefineOptions { Method = RefineMethod.Guided, Radius = 8, Eps = 1e-4f }),
@@ -60,6 +61,13 @@ if (opt.Backends.Contains("vulkan"))
 }
 Console.WriteLine($"CPU: {Environment.ProcessorCount} logical cores, {(opt.Threads > 0 ? opt.Threads : Environment.ProcessorCount)} threads, " +
     $"256-bit vectors {(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "in hardware" : "NOT accelerated (build for x86-64-v3 / AVX2)")}");
+
+if (opt.Cases.Contains("fdkn")) FdknBench.Run(opt, vk, new CpuRefineKernels(new Parallelism(opt.Threads)));
+if (cases.Count == 0)
+{
+    vk?.Dispose();
+    return 0;
+}
 
 var inputs = opt.Sizes.Select(s => Inputs(s.W, s.H)).ToList();
 var kernelRows = new List<KernelRow>();
@@ -317,11 +325,12 @@ sealed record BenchInput(BenchBuffer Guide, BenchBuffer Depth, BenchBuffer Out, 
 }
 
 sealed record Options(List<(int W, int H)> Sizes, List<string> Cases, HashSet<string> Backends, int Runs, int E2eRuns, int CpuRuns, int Warmup,
-    double WarmupSeconds, int Rounds, double ColdSeconds, List<string>? Variants, int Threads, DeviceChoice Device, int BudgetMib, string Python, bool ListDevices)
+    double WarmupSeconds, int Rounds, double ColdSeconds, List<string>? Variants, int Threads, DeviceChoice Device, int BudgetMib, string Python, bool ListDevices,
+    string? FdknWeights = null, string Torch = "python3", string? TorchDevice = null)
 {
     public static Options Parse(string[] a)
     {
-        var o = new Options([(1920, 1080), (3840, 2160)], ["guided", "jbf"], ["vulkan", "cpu", "opencv"], 100, 30, 5, 3, 1.0, 1, 0, null, 0,
+        var o = new Options([(1920, 1080), (3840, 2160)], ["guided", "jbf"], ["vulkan", "cpu", "opencv", "torch"], 100, 30, 5, 3, 1.0, 1, 0, null, 0,
             new DeviceChoice(), 4096, "/usr/bin/python3", false);
         for (int i = 0; i < a.Length; i++)
         {
@@ -346,6 +355,9 @@ sealed record Options(List<(int W, int H)> Sizes, List<string> Cases, HashSet<st
                 "--budget-mib" => o with { BudgetMib = I() },
                 "--python" => o with { Python = V() },
                 "--list-devices" => o with { ListDevices = true },
+                "--fdkn-weights" => o with { FdknWeights = V() },
+                "--torch-python" => o with { Torch = V() },
+                "--torch-device" => o with { TorchDevice = V() },
                 _ => throw new ArgumentException($"unknown option {a[i]}; see bench/README.md"),
             };
         }
@@ -425,4 +437,32 @@ sealed unsafe class BenchBuffer : IDisposable
     long Count { get; }
     public Span<float> Floats => new((void*)_mem, checked((int)Count));
     public void Dispose() => System.Runtime.InteropServices.NativeMemory.Free((void*)_mem);
+}
+
+static class Timing
+{
+    /// <summary>Medians of wall time, process CPU time and the GPU timings <paramref name="f"/> reports, over <paramref name="runs"/> runs after <paramref name="warmup"/>.</summary>
+    public static (double Wall, double CpuTime, double Filter, double Gpu) Median(int runs, int warmup, Func<GpuTiming> f)
+    {
+        for (int i = 0; i < warmup; i++) f();
+        var wall = new List<double>();
+        var cpuTime = new List<double>();
+        var filter = new List<double>();
+        var gpu = new List<double>();
+        using var self = Process.GetCurrentProcess();
+        for (int i = 0; i < runs; i++)
+        {
+            self.Refresh();
+            var c = self.TotalProcessorTime;
+            long t = Stopwatch.GetTimestamp();
+            var g = f();
+            wall.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            self.Refresh();
+            cpuTime.Add((self.TotalProcessorTime - c).TotalMilliseconds);
+            filter.Add(g.FilterMs);
+            gpu.Add(g.ComputeMs);
+        }
+        static double M(List<double> v) { v.Sort(); return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2; }
+        return (M(wall), M(cpuTime), M(filter), M(gpu));
+    }
 }
