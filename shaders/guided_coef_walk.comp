@@ -61,8 +61,8 @@ void addRow(inout vec4 V[NGROUPS * 4], Row w, bool subtract)
     [[unroll]] for (int j = 0; j < 4; j++)
     {
         bool known = validDepth(w.d[j], pc.zeroIsInvalid);
-        float m = known ? 1.0 : 0.0, p = known ? w.d[j] : 0.0;
-        vec3 I = known ? vec3(w.g0[j], w.g1[j], w.g2[j]) : vec3(0.0);
+        float m = known ? 1.0 : 0.0, p = known ? w.d[j] - WALK_SHIFT : 0.0;
+        vec3 I = known ? vec3(w.g0[j], w.g1[j], w.g2[j]) - WALK_SHIFT : vec3(0.0);
         vec4 s0, s1, s2 = vec4(0.0), s3 = vec4(0.0);
         if (NC == 1)
         {
@@ -100,7 +100,8 @@ void addRow(inout vec4 V[NGROUPS * 4], Row w, bool subtract)
 }
 
 // The solve (as GuidedFilter.Coefficients and guided_solve.glsl: a = (Sigma + eps U)^-1 cov(I, p) by Cramer's rule,
-// b = mean p - a . mean I, v = 1; all zero where the window holds no known depth) from the window sums S.
+// b = mean p - a . mean I, v = 1; all zero where the window holds no known depth) from the window sums S. I and p are
+// shifted by WALK_SHIFT, so this b is the shifted one; guided_mean_walk shifts back.
 void solveStore(vec4 S[NGROUPS], uint i, uint n)
 {
     float cnt = S[0].x;

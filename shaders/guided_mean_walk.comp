@@ -131,17 +131,20 @@ void main()
                             outp[n + i] = mean.y;
                             outp[2u * n + i] = mean.z;
                         }
-                        outp[uint(NC) * n + i] = mean.w;
+                        // b for the unshifted guide and depth (guided_coef_walk solved for shifted ones).
+                        outp[uint(NC) * n + i] = (mean.w + WALK_SHIFT) - WALK_SHIFT * (NC > 1 ? (mean.x + mean.y) + mean.z : mean.x);
                     }
                     else
                     {
+                        // q = mean b + sum_c mean a_c I_c with the shifted guide and depth of guided_coef_walk's solve.
                         float q = mean.w;
-                        q += mean.x * guide[i];
+                        q += mean.x * (guide[i] - WALK_SHIFT);
                         if (NC > 1)
                         {
-                            q += mean.y * guide[n + i];
-                            q += mean.z * guide[2u * n + i];
+                            q += mean.y * (guide[n + i] - WALK_SHIFT);
+                            q += mean.z * (guide[2u * n + i] - WALK_SHIFT);
                         }
+                        q += WALK_SHIFT;
                         outp[uint(y - origin.y) * uint(pc.tw) + uint(x - origin.x)] = q;
                     }
                 }

@@ -19,6 +19,11 @@
 
 const int NT = int(gl_WorkGroupSize.x);
 
+// Guide and depth enter the sums shifted by WALK_SHIFT (the middle of their usual 0..1 range): the filter is the same
+// (a does not change, b and q are shifted back), but the sums of I, p, pI and II hold smaller numbers, so the running
+// sums' float rounding and the cancellation in var = E[II] - E[I]^2, cov = E[pI] - E[p]E[I] cost less accuracy.
+const float WALK_SHIFT = 0.5;
+
 shared vec4 walkCols[NGROUPS * 4 * NT]; // [group][column & 3][column >> 2]: lanes read consecutive entries
 shared vec4 walkQuads[NGROUPS * NT];    // [group][quad]: sum of the quad's 4 columns, in a fixed order
 

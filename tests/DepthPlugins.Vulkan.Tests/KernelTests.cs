@@ -180,6 +180,32 @@ public class KernelTests
         Assert.That(Compare.MaxDiff(Vk.Guided(guide, low, p, v, Progress.None), Cpu.Guided(guide, low, p, v, Progress.None)), Is.LessThan(2e-3));
     }
 
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public void GuidedUpsamplingNoiseGuide(int seed)
+    {
+        // Ill-conditioned on purpose: white-noise guide and depth, upsampled 4x, so the low-resolution radius is 1 and
+        // each 3x3 window fits a 3x3 covariance to 9 samples with eps = 1e-4, which magnifies the float window sums'
+        // rounding. Held to 2e-4, tighter than the guided tolerance: the walking passes sum guide and depth shifted by
+        // 0.5 and stay near 2e-5 here; running sums of the unshifted values reached 0.6-1.8e-3 (and 3.8e-3 through
+        // the raw path), the first fused passes' direct sums 2.4-4e-4.
+        var rng = new Random(seed);
+        var guide = new Image([Noise(203, 117, rng), Noise(203, 117, rng), Noise(203, 117, rng)]);
+        var depth = Noise(51, 30, rng);
+        for (int i = 0; i < depth.Data.Length; i++) if (rng.NextDouble() < 0.05) depth.Data[i] = float.NaN;
+        var p = new GuidedParams(4, 1e-4f);
+        var v = new DepthValidity(true);
+        Assert.That(Compare.MaxDiff(Vk.Guided(guide, depth, p, v, Progress.None), Cpu.Guided(guide, depth, p, v, Progress.None)), Is.LessThan(2e-4));
+    }
+
+    static Plane Noise(int w, int h, Random rng)
+    {
+        var p = new Plane(w, h);
+        for (int i = 0; i < p.Data.Length; i++) p.Data[i] = rng.NextSingle();
+        return p;
+    }
+
     static IEnumerable<TestCaseData> Resizes()
     {
         foreach (var f in new[] { ResampleFilter.Bilinear, ResampleFilter.Bicubic })
