@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-// Guided filter coefficients (GuidedFilter.Coefficients) for radii up to RefineJob.GuidedWalkMaxRadius: window sums of
+// Guided filter coefficients (GuidedFilter.Coefficients) for radii up to RefineJob.WalkShape.MaxRadius: window sums of
 // the known-depth statistics by walking (guided_walk.glsl), then the per-pixel solve; the statistics never reach
 // device memory. Statistics of a sample with m = 1 for known depth inside the grid, else 0, I = m * guide, p = m * d,
 // packed as vec4 groups (colour: (m, p, I0, I1), (I2, p I0, p I1, p I2), (I0 I0, I0 I1, I0 I2, I1 I1), (I1 I2, I2 I2,
@@ -9,8 +9,7 @@
 #include "common.glsl"
 
 layout(constant_id = 2) const int NC = 3; // guide planes: 1 or 3
-layout(constant_id = 3) const int L = 32; // rows per walk segment
-layout(constant_id = 4) const bool PF = true; // load the next step's rows a step ahead
+layout(constant_id = 3) const int L = 16; // rows per walk segment (RefineJob.WalkShape.Rows, which tiling needs to know)
 
 layout(std430, binding = 0) readonly buffer Guide { float guide[]; };
 layout(std430, binding = 1) readonly buffer Depth { float depth[]; };
@@ -155,30 +154,17 @@ void main()
     vec4 V[NGROUPS * 4];
     [[unroll]] for (int e = 0; e < NGROUPS * 4; e++) V[e] = vec4(0.0);
     for (int dy = -r; dy <= r; dy++) addRow(V, loadRow(x0, ys + dy), false);
-    // The rows entering and leaving the window at the next step (with PF loaded a step ahead, so that the loads are in
-    // flight while this row's sums are exchanged and solved).
-    Row rin, rout;
-    if (PF)
-    {
-        rin = loadRow(x0, ys + 1 + r);
-        rout = loadRow(x0, ys - r);
-    }
+    // The rows entering and leaving the window at the next step, loaded a step ahead (in flight while this row's sums
+    // are exchanged and solved).
+    Row rin = loadRow(x0, ys + 1 + r), rout = loadRow(x0, ys - r);
     for (int y = ys; y < yEnd; y++)
     {
         if (y > ys)
         {
-            if (!PF)
-            {
-                rin = loadRow(x0, y + r);
-                rout = loadRow(x0, y - r - 1);
-            }
             addRow(V, rin, false);
             addRow(V, rout, true);
-            if (PF)
-            {
-                rin = loadRow(x0, y + 1 + r);
-                rout = loadRow(x0, y - r);
-            }
+            rin = loadRow(x0, y + 1 + r);
+            rout = loadRow(x0, y - r);
         }
         if (y < 0) continue; // uniform: rows above the grid only carry the walk
         walkPublish(V, t);

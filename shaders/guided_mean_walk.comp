@@ -1,14 +1,13 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-// Guided filter, last stage (GuidedFilter.MeanCoefficients) for radii up to RefineJob.GuidedWalkMaxRadius: window sums
+// Guided filter, last stage (GuidedFilter.MeanCoefficients) for radii up to RefineJob.WalkShape.MaxRadius: window sums
 // of a_c, b and v by walking (guided_walk.glsl), the mean coefficients over the windows that had any (NaN where none
 // did), and in apply mode q = mean b + sum_c mean a_c I_c over the output rectangle, else the mean planes over the grid.
 #include "common.glsl"
 
 layout(constant_id = 2) const int NC = 3; // guide planes: 1 or 3
-layout(constant_id = 3) const int L = 32; // rows per walk segment
-layout(constant_id = 4) const bool PF = true; // load the next step's rows a step ahead
+layout(constant_id = 3) const int L = 16; // rows per walk segment (RefineJob.WalkShape.Rows, which tiling needs to know)
 
 layout(std430, binding = 0) readonly buffer Coef { float coef[]; };   // a_0 .. a_{nc-1}, b, v over the grid
 layout(std430, binding = 1) readonly buffer Guide { float guide[]; }; // grid-sized guide (apply mode)
@@ -83,29 +82,16 @@ void main()
     vec4 V[NGROUPS * 4];
     [[unroll]] for (int e = 0; e < NGROUPS * 4; e++) V[e] = vec4(0.0);
     for (int dy = -r; dy <= r; dy++) addRow(V, loadRow(x0, ys + dy), false);
-    // The rows entering and leaving the window at the next step (with PF loaded a step ahead).
-    Row rin, rout;
-    if (PF)
-    {
-        rin = loadRow(x0, ys + 1 + r);
-        rout = loadRow(x0, ys - r);
-    }
+    // The rows entering and leaving the window at the next step, loaded a step ahead.
+    Row rin = loadRow(x0, ys + 1 + r), rout = loadRow(x0, ys - r);
     for (int y = ys; y < yEnd; y++)
     {
         if (y > ys)
         {
-            if (!PF)
-            {
-                rin = loadRow(x0, y + r);
-                rout = loadRow(x0, y - r - 1);
-            }
             addRow(V, rin, false);
             addRow(V, rout, true);
-            if (PF)
-            {
-                rin = loadRow(x0, y + 1 + r);
-                rout = loadRow(x0, y - r);
-            }
+            rin = loadRow(x0, y + 1 + r);
+            rout = loadRow(x0, y - r);
         }
         if (y < origin.y) continue; // uniform: rows above the outputs only carry the walk
         walkPublish(V, t);

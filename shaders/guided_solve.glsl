@@ -1,9 +1,9 @@
-// The per-pixel solve of the guided filter (GuidedFilter.Coefficients), shared by guided_coef.comp and
-// old_guided_coef_tile.comp: from the window sums S of m, p, m I_c, p I_c, m I_c I_c' (colour order: 0 m, 1 p, 2-4 I,
-// 5-7 pI, 8-13 II upper triangle; grey: 0 m, 1 p, 2 I, 3 pI, 4 II) to a = (Sigma + eps U)^-1 cov(I, p),
-// b = mean p - a . mean I and v = 1, or a = b = v = 0 where the window holds no known depth. The 3x3 system is solved by
-// Cramer's rule with the same cofactor formulas as the CPU. Every intermediate is `precise` (no fma contraction): a
-// caller that solves several pixels per invocation gets the same bits for each, wherever the pixel sits in its block.
+// The per-pixel solve of the guided filter (GuidedFilter.Coefficients) for the separable guided_coef.comp (the walking
+// guided_coef_walk.comp has its own, on vec4 groups): from the window sums S of m, p, m I_c, p I_c, m I_c I_c' (colour
+// order: 0 m, 1 p, 2-4 I, 5-7 pI, 8-13 II upper triangle; grey: 0 m, 1 p, 2 I, 3 pI, 4 II) to a = (Sigma + eps U)^-1
+// cov(I, p), b = mean p - a . mean I and v = 1, or a = b = v = 0 where the window holds no known depth. The 3x3 system is
+// solved by Cramer's rule with the same cofactor formulas as the CPU. Every intermediate is `precise` (no fma
+// contraction), so the solve rounds as the formulas are written.
 void storeCoefficients(float S[14], int nc, float eps, uint i, uint n)
 {
     precise float cnt = S[0];

@@ -11,8 +11,8 @@ using DepthPlugins.Vulkan;
 // depthplugins-bench: refinement timings of our Vulkan and CPU backends and OpenCV ximgproc, in one run, with ratios.
 // Inputs: float32 RGBA guide (linear light), float32 depth with 2% unknown pixels, float32 output, as at the C ABI.
 // Order: every GPU part first, then the CPU and OpenCV parts (so the GPU is not left idle, clocks falling, between them).
-//   kernels  per case and shader variant: one poisoned, checked run, then the filter passes alone re-submitted back to back:
-//            --warmup-s of GPU work, then --runs timed runs (GPU timestamps): median and min. Each variant's output is
+//   kernels  per case: one poisoned, checked run, then the filter passes alone re-submitted back to back:
+//            --warmup-s of GPU work, then --runs timed runs (GPU timestamps): median and min. Each case's output is
 //            compared with our CPU path's at the end (max |diff|, unknown-pixel mismatches, pixels never written).
 //   calls    the whole RefineRaw call from caller buffers to caller buffer, --e2e-runs times: filter and all-pass GPU time
 //            from timestamps, wall clock end to end (host copies and transfers included); then a cold probe: calls after
@@ -39,12 +39,6 @@ foreach (var c in opt.Cases.Where(c => c != "fdkn"))
         "jbf" => new Case("JBF 13x13 (r=6)", "jbf", new RefineOptions { Method = RefineMethod.JointBilateral, Radius = 6, SigmaSpatial = 3f, SigmaRange = 0.06f }),
         _ => throw new ArgumentException($"unknown case {c}"),
     });
-// Shader variants per case (DEPTHPLUGINS_VK_VARIANTS, read by the library); the first listed is the default build's.
-var variants = new Dictionary<string, List<string>> { ["guided"] = ["walk", "walk16", "walk64", "walknp", "old"], ["jbf"] = ["p4"] };
-if (opt.Variants != null)
-    foreach (var k in variants.Keys.ToList())
-        variants[k] = opt.Variants.Where(v => v.StartsWith(k + "=")).Select(v => v[(k.Length + 1)..]).DefaultIfEmpty(variants[k][0]).ToList();
-
 using var clocks = ClockSampler.Start();
 Console.WriteLine(clocks.Note);
 VulkanRefineKernels? vk = null;
@@ -74,7 +68,7 @@ var kernelRows = new List<KernelRow>();
 var calls = new Dictionary<(string Case, string Size), (double Filter, double FilterMin, double Gpu, double Wall)>();
 var cold = new List<string>();
 
-// ---- GPU: kernels (every variant, --rounds times, alternating order), then whole calls, then the cold probe.
+// ---- GPU: kernels (--rounds times), then whole calls, then the cold probe.
 if (vk != null)
 {
     for (int round = 0; round < opt.Rounds; round++)
@@ -83,20 +77,14 @@ if (vk != null)
             var input = inputs[opt.Sizes.IndexOf((w, h))];
             foreach (var c in cases)
             {
-                var list = round % 2 == 0 ? variants[c.Key] : Enumerable.Reverse(variants[c.Key]).ToList();
-                foreach (var v in list)
-                {
-                    Environment.SetEnvironmentVariable("DEPTHPLUGINS_VK_VARIANTS", $"{c.Key}={v}");
-                    double t0 = clocks.Now;
-                    var ms = vk.Profile(input.Guide.Buffer, input.Depth.Buffer, input.Out.Buffer, c.Options, opt.Runs, TimeSpan.FromSeconds(opt.WarmupSeconds));
-                    double t1 = clocks.Now;
-                    Array.Sort(ms);
-                    kernelRows.Add(new KernelRow(c, $"{w}x{h}", v, round + 1, Median(ms), ms[0], input.Out.Floats.ToArray(), clocks.Describe(t0, t1)));
-                    Console.Error.WriteLine($"  kernel {c.Name} {w}x{h} {v} round {round + 1}: median {Median(ms):0.000} ms");
-                }
+                double t0 = clocks.Now;
+                var ms = vk.Profile(input.Guide.Buffer, input.Depth.Buffer, input.Out.Buffer, c.Options, opt.Runs, TimeSpan.FromSeconds(opt.WarmupSeconds));
+                double t1 = clocks.Now;
+                Array.Sort(ms);
+                kernelRows.Add(new KernelRow(c, $"{w}x{h}", round + 1, Median(ms), ms[0], input.Out.Floats.ToArray(), clocks.Describe(t0, t1)));
+                Console.Error.WriteLine($"  kernel {c.Name} {w}x{h} round {round + 1}: median {Median(ms):0.000} ms");
             }
         }
-    Environment.SetEnvironmentVariable("DEPTHPLUGINS_VK_VARIANTS", null);
     foreach (var (w, h) in opt.Sizes)
     {
         var input = inputs[opt.Sizes.IndexOf((w, h))];
@@ -136,7 +124,7 @@ if (vk != null)
 
 // ---- CPU: timing on prepared planes, and the reference output of the raw path (Engine on the CPU) to check the GPU's.
 var cpuRows = new Dictionary<(string Case, string Size), (double Wall, double CpuTime)>();
-var check = new Dictionary<(string Case, string Size, string Variant, int Round), string>();
+var check = new Dictionary<(string Case, string Size, int Round), string>();
 using (var cpuEngine = new Engine(new EngineOptions { Backend = BackendKind.Cpu, Threads = opt.Threads }))
 {
     var cpu = new CpuRefineKernels(new Parallelism(opt.Threads));
@@ -155,7 +143,7 @@ using (var cpuEngine = new Engine(new EngineOptions { Backend = BackendKind.Cpu,
             if (rows.Count == 0) continue;
             cpuEngine.RefineRaw(input.Guide.Buffer, input.Depth.Buffer, input.Out.Buffer, c.Options, Progress.None);
             var reference = input.Out.Floats.ToArray();
-            foreach (var r in rows) check[(c.Name, size, r.Variant, r.Round)] = Check(r.Output, reference);
+            foreach (var r in rows) check[(c.Name, size, r.Round)] = Check(r.Output, reference);
             Console.Error.WriteLine($"  cpu {c.Name} {size}");
         }
     }
@@ -178,13 +166,13 @@ if (vk != null)
     Console.WriteLine();
 }
 Console.WriteLine($"KERNELS: GPU time of the filter passes (timestamps), back-to-back submits after {opt.WarmupSeconds:0.#} s of GPU warm-up, {opt.Runs} runs;");
-Console.WriteLine("  check = our CPU path's output vs the variant's: max |diff| (tolerance: JBF 1e-4, guided 2e-3), unknown-pixel mismatches, pixels never written");
-Table(["case", "size", "variant", "round", "median ms", "min ms", "check vs cpu", "SM clock"],
-    kernelRows.OrderBy(r => r.Size).ThenBy(r => r.Case.Name).ThenBy(r => r.Variant).ThenBy(r => r.Round)
-        .Select(r => new[] { r.Case.Name, r.Size, r.Variant, r.Round.ToString(CultureInfo.InvariantCulture), F(r.Median), F(r.Min),
-            check.GetValueOrDefault((r.Case.Name, r.Size, r.Variant, r.Round), "-"), r.Clock }).ToList());
+Console.WriteLine("  check = our CPU path's output vs the GPU's: max |diff| (tolerance: JBF 1e-4, guided 2e-3), unknown-pixel mismatches, pixels never written");
+Table(["case", "size", "round", "median ms", "min ms", "check vs cpu", "SM clock"],
+    kernelRows.OrderBy(r => r.Size).ThenBy(r => r.Case.Name).ThenBy(r => r.Round)
+        .Select(r => new[] { r.Case.Name, r.Size, r.Round.ToString(CultureInfo.InvariantCulture), F(r.Median), F(r.Min),
+            check.GetValueOrDefault((r.Case.Name, r.Size, r.Round), "-"), r.Clock }).ToList());
 Console.WriteLine();
-Console.WriteLine($"CALLS: default variants; Vulkan medians of {opt.E2eRuns} whole calls (filter also min), CPU/OpenCV medians of {opt.CpuRuns}");
+Console.WriteLine($"CALLS: Vulkan medians of {opt.E2eRuns} whole calls (filter also min), CPU/OpenCV medians of {opt.CpuRuns}");
 var callRows = new List<string[]>();
 foreach (var (w, h) in opt.Sizes)
     foreach (var c in cases)
@@ -312,7 +300,7 @@ static Dictionary<(string, string), (double Wall, double Cpu)> RunOpenCv(Options
 
 sealed record Case(string Name, string Key, RefineOptions Options);
 
-sealed record KernelRow(Case Case, string Size, string Variant, int Round, double Median, double Min, float[] Output, string Clock);
+sealed record KernelRow(Case Case, string Size, int Round, double Median, double Min, float[] Output, string Clock);
 
 sealed record BenchInput(BenchBuffer Guide, BenchBuffer Depth, BenchBuffer Out, (Image Guide, Plane Depth) Planes) : IDisposable
 {
@@ -325,12 +313,12 @@ sealed record BenchInput(BenchBuffer Guide, BenchBuffer Depth, BenchBuffer Out, 
 }
 
 sealed record Options(List<(int W, int H)> Sizes, List<string> Cases, HashSet<string> Backends, int Runs, int E2eRuns, int CpuRuns, int Warmup,
-    double WarmupSeconds, int Rounds, double ColdSeconds, List<string>? Variants, int Threads, DeviceChoice Device, int BudgetMib, string Python, bool ListDevices,
+    double WarmupSeconds, int Rounds, double ColdSeconds, int Threads, DeviceChoice Device, int BudgetMib, string Python, bool ListDevices,
     string? FdknWeights = null, string Torch = "python3", string? TorchDevice = null)
 {
     public static Options Parse(string[] a)
     {
-        var o = new Options([(1920, 1080), (3840, 2160)], ["guided", "jbf"], ["vulkan", "cpu", "opencv", "torch"], 100, 30, 5, 3, 1.0, 1, 0, null, 0,
+        var o = new Options([(1920, 1080), (3840, 2160)], ["guided", "jbf"], ["vulkan", "cpu", "opencv", "torch"], 100, 30, 5, 3, 1.0, 1, 0, 0,
             new DeviceChoice(), 4096, "/usr/bin/python3", false);
         for (int i = 0; i < a.Length; i++)
         {
@@ -342,7 +330,6 @@ sealed record Options(List<(int W, int H)> Sizes, List<string> Cases, HashSet<st
                 "--sizes" => o with { Sizes = V().Split(',').Select(s => s.Split('x')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToList() },
                 "--cases" => o with { Cases = V().Split(',').ToList() },
                 "--backends" => o with { Backends = V().Split(',').ToHashSet() },
-                "--variants" => o with { Variants = V().Split(',').ToList() },
                 "--runs" => o with { Runs = I() },
                 "--e2e-runs" => o with { E2eRuns = I() },
                 "--cpu-runs" => o with { CpuRuns = I() },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs depthplugins-bench on the lent GPU machine (see bench/README.md), in ONE invocation of about 1.5 minutes: every
-# candidate shader variant at 1920x1080 and 3840x2160, two rounds in alternating order (their difference is the noise),
+# Runs depthplugins-bench on the lent GPU machine (see bench/README.md), in ONE invocation of about 1.5 minutes: both
+# refinement cases at 1920x1080 and 3840x2160, two rounds (their difference is the noise),
 # then whole calls, a cold probe after idle, then the CPU path (OpenCV too if its cv2 has ximgproc). Expects, carried
 # with the repository:
 #   .device/bench/  the NativeAOT-published benchmark (dotnet publish bench/DepthPlugins.Bench -c Release -r linux-x64 -o .device/bench)
@@ -28,7 +28,7 @@ smi() {
     nvidia-smi --query-gpu=name,driver_version,persistence_mode,power.limit --format=csv 2>/dev/null || true
     echo "-- GPU state before (idle):"; smi
     nvidia-smi -q -d PERFORMANCE 2>/dev/null | sed -n '/Clocks Event Reasons/,/^$/p' || true
-    # Kernels: 100 timed runs per variant after 1 s of back-to-back GPU work, 2 rounds; calls: 30 whole RefineRaw calls;
+    # Kernels: 100 timed runs per case after 1 s of back-to-back GPU work, 2 rounds; calls: 30 whole RefineRaw calls;
     # cold probe after 3 s idle; CPU: 5 runs (16 cores here).
     "$B" --sizes 1920x1080,3840x2160 --runs 100 --warmup-s 1 --rounds 2 --e2e-runs 30 --cold-s 3 --cpu-runs 5 --warmup 3 \
         --budget-mib 8192 --python python3

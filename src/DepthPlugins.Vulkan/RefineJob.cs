@@ -66,10 +66,9 @@ sealed unsafe class RefineJob
     // jbf_tile's invocation rows when it serves this radius on this device, else null (the generic jbf pass runs, with
     // the spatial weight table).
     readonly uint? _jbfTile;
-    // The walking guided passes' shape (invocations per strip, rows per segment) when they serve this radius on this
-    // device, else null (separable passes through device memory, or the old fused ones when the benchmark asks).
+    // The walking guided passes' shape (invocations per strip) when they serve this radius on this device, else null
+    // (separable passes through device memory).
     readonly WalkShape? _walk;
-    readonly bool _oldGuided;
 
     public RefineJob(VulkanDevice dev, RefineSpec spec)
     {
@@ -112,9 +111,7 @@ sealed unsafe class RefineJob
                     double scale = Math.Max((double)_W / _w, (double)_H / _h);
                     _rLow = Math.Max(1, (int)Math.Round(_r / scale));
                 }
-                string variant = Variant("guided", "walk");
-                _oldGuided = variant == "old";
-                _walk = _oldGuided ? null : WalkShape.For(dev, smaller ? _rLow : _r, variant);
+                _walk = WalkShape.For(dev, smaller ? _rLow : _r);
                 break;
             case RefineMethod.JointBilateralUpsampling:
                 _kind = Kind.Jbu;
@@ -181,7 +178,7 @@ sealed unsafe class RefineJob
     /// </summary>
     Rect GuidedGrid(Rect need, int r, int w, int h)
     {
-        int rows = (int)(_walk?.Rows ?? 1);
+        int rows = _walk != null ? WalkShape.Rows : 1;
         static int Down(int p, int a) => p >= 0 ? p / a * a : -((-p + a - 1) / a * a);
         static int Back(int p, int r, int a) => Down(Down(p, a) - r, a) - r;
         return new Rect(Back(need.X0, r, 4), Back(need.Y0, r, rows), need.X1 + 2 * r, need.Y1 + 2 * r).Clip(w, h);
@@ -247,10 +244,9 @@ sealed unsafe class RefineJob
         list.Add(("guide", F(_nc * g.G.Area), false));
         list.Add(("depth", F(g.D.Area), false));
         list.Add(("out", F(g.T.Area), false));
-        // "stats": the 14 (grey: 5) statistics of the separable coefficient pass, or the coefficients' horizontal sums
-        // of the separable mean pass; the fused passes need neither.
-        int rg = _kind == Kind.GuidedUpsampled ? _rLow : _r;
-        int K = !FusedCoefficients(rg) ? (_nc == 1 ? 5 : 14) : !FusedMeans(rg) ? _nc + 2 : 0;
+        // "stats": the 14 (grey: 5) statistics of the separable coefficient pass, later the coefficients' horizontal
+        // sums of the separable mean pass (_nc + 2 of them, fewer); the walking passes need neither.
+        int K = _walk == null ? (_nc == 1 ? 5 : 14) : 0;
         switch (_kind)
         {
             case Kind.JbfResized:
@@ -558,23 +554,6 @@ sealed unsafe class RefineJob
         }
     }
 
-    /// <summary>
-    /// BENCHMARK-ONLY, temporary: candidate shaders chosen by DEPTHPLUGINS_VK_VARIANTS (e.g. "guided=walk16") so one
-    /// benchmark run on the lent GPU compares them on the same device; unset means the default. guided: walk (the walking
-    /// passes, 32-row segments, rows loaded a step ahead), walk16 / walk64 (16- / 64-row segments), walknp (rows loaded
-    /// when used), old (the first fused passes, as merged). To be removed, keeping only the winner, once the H100 figures
-    /// are in.
-    /// </summary>
-    static string Variant(string kernel, string fallback)
-    {
-        foreach (var part in (Environment.GetEnvironmentVariable("DEPTHPLUGINS_VK_VARIANTS") ?? "").Split(','))
-        {
-            var kv = part.Split('=');
-            if (kv.Length == 2 && kv[0].Trim() == kernel) return kv[1].Trim();
-        }
-        return fallback;
-    }
-
     /// <summary>jbf_tile's largest radius: its rows and outputs are unrolled per radius, so code grows with r².</summary>
     const int JbfTileMaxRadius = 16;
 
@@ -626,11 +605,16 @@ sealed unsafe class RefineJob
 
     /// <summary>
     /// The walking guided passes (guided_walk.glsl) for one radius: <see cref="Threads"/> invocations per workgroup, each
-    /// owning 4 adjacent columns of the strip, walking segments of <see cref="Rows"/> rows, loading each step's rows a step
-    /// ahead when <see cref="Prefetch"/>.
+    /// owning 4 adjacent columns of the strip, walking segments of <see cref="Rows"/> rows and loading each step's rows a
+    /// step ahead.
     /// </summary>
-    internal sealed record WalkShape(uint Threads, uint Rows, bool Prefetch)
+    internal sealed record WalkShape(uint Threads)
     {
+        /// <summary>Rows per walk segment (the shaders' specialisation constant L; tile regions reach back to segment
+        /// starts). 16: on an H100 the 4K colour r = 8 filter took 0.711 ms with 16, 0.768 with 32 and 0.864 with 64
+        /// (bench/RESULTS.md, with why), although each segment starts with a direct sum of 2r + 1 rows.</summary>
+        public const int Rows = 16;
+
         /// <summary>Largest radius walked: the strip must hold the 2r halo besides its outputs, and at 48 its 3 warps'
         /// colour statistics take 30 KiB of shared memory (lavapipe offers 32 KiB); the separable passes take larger radii.</summary>
         public const int MaxRadius = 48;
@@ -642,13 +626,12 @@ sealed unsafe class RefineJob
         /// <summary>The shape for radius r on this device, or null when the walk does not serve it. Strips of ⌈3h / 64⌉
         /// warps of 32 invocations for a halo of h = r rounded up to a multiple of 4: 128 columns up to r = 20 (112 of
         /// them outputs at r = 8), 256 up to 40, 384 up to 48; at least two thirds of every strip are outputs.</summary>
-        public static WalkShape? For(VulkanDevice dev, int r, string variant)
+        public static WalkShape? For(VulkanDevice dev, int r)
         {
             if (r > MaxRadius) return null;
             int halo = (r + 3) & ~3;
             uint warps = (uint)Math.Max(1, (3 * halo + 63) / 64);
-            uint rows = variant switch { "walk16" => 16u, "walk64" => 64u, _ => 32u };
-            var shape = new WalkShape(32 * warps, rows, variant != "walknp");
+            var shape = new WalkShape(32 * warps);
             if (SharedBytes(shape.Threads) > dev.MaxSharedBytes || GpuJob.Workgroup(dev, shape.Threads, 1) != (shape.Threads, 1u)) return null;
             return shape;
         }
@@ -660,7 +643,7 @@ sealed unsafe class RefineJob
         /// columns [x0, x1) and rows [y0, y1) of the grid at <paramref name="grid"/>.</summary>
         public (int K0, int S0, uint Strips, uint Segments) Cover(Rect grid, int r, int x0, int x1, int y0, int y1)
         {
-            int bx = StripOutputs(r), rows = (int)Rows;
+            int bx = StripOutputs(r), rows = Rows;
             static int Floor(int p, int a) => p >= 0 ? p / a : -((-p + a - 1) / a);
             int k0 = Floor(grid.X0 + x0, bx), k1 = Floor(grid.X0 + x1 - 1, bx);
             int s0 = Floor(grid.Y0 + y0, rows), s1 = Floor(grid.Y0 + y1 - 1, rows);
@@ -668,36 +651,17 @@ sealed unsafe class RefineJob
         }
     }
 
-    bool OldGuided => _oldGuided;
-
-    /// <summary>Whether a fused coefficient pass serves radius r (else separable passes through device memory).</summary>
-    bool FusedCoefficients(int r)
-    {
-        if (OldGuided)
-        {
-            var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
-            ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 16 + 7UL * (ulong)((wy + 2 * r) * wx) * 4;
-            return bytes <= _dev.MaxSharedBytes;
-        }
-        return _walk != null;
-    }
-
     /// <summary>Guided-filter coefficients a, b, v over a grid into "coef": walked when the radius allows, else horizontal
     /// sums of the 14 statistics to device memory ("stats"), then vertical sums + solve.</summary>
     void Coefficients(GpuJob job, Dictionary<string, Slice> A, Slice guide, Rect grid, int r, int zi, Span<byte> pb)
     {
         int cw = grid.W, ch = grid.H;
-        if (FusedCoefficients(r) && OldGuided)
-        {
-            job.Dispatch("old_guided_coef_tile", [guide, A["depth"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(_nc).Int(zi).Float(_s.Eps).Bytes,
-                (uint)cw, (uint)ch, [(uint)r]);
-        }
-        else if (_walk is { } w)
+        if (_walk is { } w)
         {
             var (k0, s0, strips, segments) = w.Cover(grid, r, 0, cw, 0, ch);
             job.Dispatch("guided_coef_walk", [guide, A["depth"], A["coef"]],
                 new Push(pb).Int(cw).Int(ch).Int(grid.X0).Int(grid.Y0).Int(k0).Int(s0).Int(r).Int(zi).Float(_s.Eps).Bytes,
-                strips * w.Threads, segments, [(uint)_nc, w.Rows, w.Prefetch ? 1u : 0u], w.Threads, 1);
+                strips * w.Threads, segments, [(uint)_nc, (uint)WalkShape.Rows], w.Threads, 1);
         }
         else
         {
@@ -708,34 +672,17 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
     }
 
-    /// <summary>Whether a fused mean pass serves radius r.</summary>
-    bool FusedMeans(int r)
-    {
-        if (OldGuided)
-        {
-            var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
-            ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 20 + 5UL * (ulong)((wy + 2 * r) * wx) * 4;
-            return bytes <= _dev.MaxSharedBytes;
-        }
-        return _walk != null;
-    }
-
     /// <summary>Mean coefficients over each pixel's windows: applied at once over the output rectangle (apply), or written
     /// as planes over the grid. Walked when the radius allows, else box_h then guided_mean.</summary>
     void Means(GpuJob job, Dictionary<string, Slice> A, Slice guide, Slice output, Rect grid, int r, bool apply, int tx, int ty, int tw, int th, Span<byte> pb)
     {
         int cw = grid.W, ch = grid.H;
         var pc = new Push(pb).Int(cw).Int(ch);
-        if (FusedMeans(r) && OldGuided)
-        {
-            pc = pc.Int(_nc).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
-            job.Dispatch("old_guided_mean_tile", [A["coef"], guide, output], pc.Bytes, (uint)tw, (uint)th, [(uint)r]);
-        }
-        else if (_walk is { } w)
+        if (_walk is { } w)
         {
             var (k0, s0, strips, segments) = apply ? w.Cover(grid, r, tx, tx + tw, ty, ty + th) : w.Cover(grid, r, 0, cw, 0, ch);
             pc = pc.Int(grid.X0).Int(grid.Y0).Int(k0).Int(s0).Int(r).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
-            job.Dispatch("guided_mean_walk", [A["coef"], guide, output], pc.Bytes, strips * w.Threads, segments, [(uint)_nc, w.Rows, w.Prefetch ? 1u : 0u], w.Threads, 1);
+            job.Dispatch("guided_mean_walk", [A["coef"], guide, output], pc.Bytes, strips * w.Threads, segments, [(uint)_nc, (uint)WalkShape.Rows], w.Threads, 1);
         }
         else
         {
