@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // Pass 2 of the separable guided filter: vertical window sums of guided_stats' horizontal sums, then the per-pixel
-// coefficients (guided_solve.glsl). Used when guided_coef_tile's shared-memory tile does not fit (large radius).
+// coefficients (guided_solve.glsl). Used for radii beyond the walking passes (guided_coef_walk.comp).
 #include "common.glsl"
 
 layout(std430, binding = 0) readonly buffer Stats { float stats[]; };

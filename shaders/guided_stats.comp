@@ -1,6 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// Pass 1 of the separable guided filter (GuidedFilter.Coefficients; see guided_coef_tile.comp for the fused one): horizontal window sums, over known depth only, of
+// Pass 1 of the separable guided filter (GuidedFilter.Coefficients) for radii beyond the walking passes (guided_coef_walk.comp): horizontal window sums, over known depth only, of
 // m, p, m I_c, p I_c and m I_c I_c' (upper triangle) for a grey (nc = 1: 5 planes) or colour (nc = 3: 14 planes) guide.
 // Direct sums in a fixed order (not running sums), so a pixel's value does not depend on where its tile starts.
 #include "common.glsl"

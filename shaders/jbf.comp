@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// Pass: joint bilateral filter (JointBilateralFilter.Apply) as normalised convolution over the (2r+1)^2 window:
+// Pass: joint bilateral filter (JointBilateralFilter.Apply), generic version for any radius (the host runs it for radii
+// beyond jbf_tile.comp's 16, whose loops are specialised per radius), as normalised convolution over the (2r+1)^2 window:
 // out = sum w m d / sum w m, w = exp(max(-|dI|^2 / 2 sr^2, -60)) * spatial(dx, dy), m = 1 for known depth.
 // Guide and depth live in a region (the tile plus its halo); the pass writes the output rectangle inside it.
 // Each workgroup stages its window of (guide, depth) in shared memory as vec4 (unknown depth = NaN), and each

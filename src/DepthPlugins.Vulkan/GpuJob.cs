@@ -137,6 +137,18 @@ sealed unsafe class GpuJob : IDisposable
         Barrier(PipelineStageFlags.TransferBit, AccessFlags.TransferWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit);
     }
 
+    /// <summary>What <see cref="Poison"/> fills the arena with: -1e30 as a float, a value no filter produces from 0..1 data.</summary>
+    public const float PoisonValue = -1e30f;
+
+    /// <summary>For benchmarks: fills the whole arena with <see cref="PoisonValue"/> before this submit's uploads, so an output
+    /// pixel that no pass writes shows up instead of a previous run's value.</summary>
+    public void Poison()
+    {
+        _vk.CmdFillBuffer(_cmd, _arena, 0, Vk.WholeSize, BitConverter.SingleToUInt32Bits(PoisonValue));
+        Barrier(PipelineStageFlags.TransferBit, AccessFlags.TransferWriteBit, PipelineStageFlags.TransferBit | PipelineStageFlags.ComputeShaderBit,
+            AccessFlags.TransferWriteBit | AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit);
+    }
+
     /// <summary>Makes every earlier shader write visible to later shaders (one pass feeds the next).</summary>
     public void ComputeBarrier() =>
         Barrier(PipelineStageFlags.ComputeShaderBit, AccessFlags.ShaderWriteBit, PipelineStageFlags.ComputeShaderBit, AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit);
@@ -227,14 +239,16 @@ sealed unsafe class GpuJob : IDisposable
         _dev.CheckQueue(_vk.WaitForFences(_dev.Device, 1, &fence, true, ulong.MaxValue), "vkWaitForFences");
     }
 
-    /// <summary>Nanoseconds between timestamps <paramref name="from"/> and <paramref name="to"/> of the last submit (0 without timestamps).</summary>
+    /// <summary>Nanoseconds between timestamps <paramref name="from"/> and <paramref name="to"/> of the last submit (0 without
+    /// timestamps); the submit must have written both and every timestamp between them.</summary>
     public double ElapsedNs(uint from, uint to)
     {
         if (!HasTimestamps) return 0;
+        uint count = to - from + 1;
         var t = stackalloc ulong[(int)Timestamps];
-        VkCheck.Ok(_vk.GetQueryPoolResults(_dev.Device, _queries, 0, Timestamps, (nuint)(8 * Timestamps), t, 8, QueryResultFlags.Result64Bit | QueryResultFlags.ResultWaitBit),
+        VkCheck.Ok(_vk.GetQueryPoolResults(_dev.Device, _queries, from, count, (nuint)(8 * count), t, 8, QueryResultFlags.Result64Bit | QueryResultFlags.ResultWaitBit),
             "vkGetQueryPoolResults");
-        return (t[to] - t[from]) * _dev.TimestampPeriodNs;
+        return (t[count - 1] - t[0]) * _dev.TimestampPeriodNs;
     }
 
     public void Dispose()

@@ -64,6 +64,7 @@ sealed unsafe class Pipelines(VulkanDevice dev) : IDisposable
                 var ci = new ComputePipelineCreateInfo
                 {
                     SType = StructureType.ComputePipelineCreateInfo,
+                    Flags = dev.CapturesStatistics ? PipelineCreateFlags.CreateCaptureStatisticsBitKhr : 0,
                     Stage = new PipelineShaderStageCreateInfo
                     {
                         SType = StructureType.PipelineShaderStageCreateInfo,
@@ -80,6 +81,50 @@ sealed unsafe class Pipelines(VulkanDevice dev) : IDisposable
             }
         }
         finally { Marshal.FreeCoTaskMem((nint)main); }
+    }
+
+    /// <summary>Each pipeline's statistics as the driver reports them (VK_KHR_pipeline_executable_properties; the device
+    /// must capture them): "name = value" items joined by "; ", per executable.</summary>
+    public List<(string Pipeline, string Statistics)> Statistics()
+    {
+        var getProps = (delegate* unmanaged<Device, PipelineInfoKHR*, uint*, PipelineExecutablePropertiesKHR*, Result>)
+            (void*)dev.Vk.GetDeviceProcAddr(dev.Device, "vkGetPipelineExecutablePropertiesKHR").Handle;
+        var getStats = (delegate* unmanaged<Device, PipelineExecutableInfoKHR*, uint*, PipelineExecutableStatisticKHR*, Result>)
+            (void*)dev.Vk.GetDeviceProcAddr(dev.Device, "vkGetPipelineExecutableStatisticsKHR").Handle;
+        var list = new List<(string, string)>();
+        if (getProps == null || getStats == null) return list;
+        lock (_lock)
+            foreach (var (key, pipeline) in _pipelines.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                var info = new PipelineInfoKHR { SType = StructureType.PipelineInfoKhr, Pipeline = pipeline };
+                uint count = 0;
+                VkCheck.Ok(getProps(dev.Device, &info, &count, null), "vkGetPipelineExecutablePropertiesKHR");
+                for (uint e = 0; e < count; e++)
+                {
+                    var ei = new PipelineExecutableInfoKHR { SType = StructureType.PipelineExecutableInfoKhr, Pipeline = pipeline, ExecutableIndex = e };
+                    uint n = 0;
+                    VkCheck.Ok(getStats(dev.Device, &ei, &n, null), "vkGetPipelineExecutableStatisticsKHR");
+                    var stats = new PipelineExecutableStatisticKHR[n];
+                    for (int i = 0; i < n; i++) stats[i].SType = StructureType.PipelineExecutableStatisticKhr;
+                    fixed (PipelineExecutableStatisticKHR* p = stats)
+                        VkCheck.Ok(getStats(dev.Device, &ei, &n, p), "vkGetPipelineExecutableStatisticsKHR");
+                    var items = new List<string>();
+                    foreach (var st in stats.AsSpan(0, (int)n))
+                    {
+                        string name = Marshal.PtrToStringUTF8((nint)st.Name) ?? "?";
+                        string value = st.Format switch
+                        {
+                            PipelineExecutableStatisticFormatKHR.Bool32Khr => (uint)st.Value.B32 != 0 ? "true" : "false",
+                            PipelineExecutableStatisticFormatKHR.Int64Khr => st.Value.I64.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            PipelineExecutableStatisticFormatKHR.Uint64Khr => st.Value.U64.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            _ => st.Value.F64.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+                        };
+                        items.Add($"{name} = {value}");
+                    }
+                    list.Add((count > 1 ? $"{key} #{e}" : key, string.Join("; ", items)));
+                }
+            }
+        return list;
     }
 
     public void Dispose()

@@ -63,6 +63,12 @@ sealed unsafe class RefineJob
     readonly (int Start, double[] W)[]? _ax, _ay, _bx, _by;
     readonly float _sx, _sy;
     readonly float[]? _spatial;
+    // jbf_tile's invocation rows when it serves this radius on this device, else null (the generic jbf pass runs, with
+    // the spatial weight table).
+    readonly uint? _jbfTile;
+    // The walking guided passes' shape (invocations per strip) when they serve this radius on this device, else null
+    // (separable passes through device memory).
+    readonly WalkShape? _walk;
 
     public RefineJob(VulkanDevice dev, RefineSpec spec)
     {
@@ -84,11 +90,15 @@ sealed unsafe class RefineJob
                     _bx = Resampler.Weights(_w, _W, ResampleFilter.Bicubic);
                     _by = Resampler.Weights(_h, _H, ResampleFilter.Bicubic);
                 }
-                // Exactly the CPU's table (JointBilateralFilter.Apply), so both paths weigh taps identically.
-                _spatial = new float[(2 * _r + 1) * (2 * _r + 1)];
-                for (int dy = -_r, t = 0; dy <= _r; dy++)
-                    for (int dx = -_r; dx <= _r; dx++, t++)
-                        _spatial[t] = MathF.Max(MathF.Exp(-(dx * dx + dy * dy) / (2f * spec.SigmaSpatial * spec.SigmaSpatial)), 1e-10f);
+                _jbfTile = JbfTileRows(dev, _r);
+                if (_jbfTile == null)
+                {
+                    // Exactly the CPU's table (JointBilateralFilter.Apply), so both paths weigh taps identically.
+                    _spatial = new float[(2 * _r + 1) * (2 * _r + 1)];
+                    for (int dy = -_r, t = 0; dy <= _r; dy++)
+                        for (int dx = -_r; dx <= _r; dx++, t++)
+                            _spatial[t] = MathF.Max(MathF.Exp(-(dx * dx + dy * dy) / (2f * spec.SigmaSpatial * spec.SigmaSpatial)), 1e-10f);
+                }
                 break;
             case RefineMethod.Guided:
                 _kind = smaller ? Kind.GuidedUpsampled : Kind.Guided;
@@ -101,6 +111,7 @@ sealed unsafe class RefineJob
                     double scale = Math.Max((double)_W / _w, (double)_H / _h);
                     _rLow = Math.Max(1, (int)Math.Round(_r / scale));
                 }
+                _walk = WalkShape.For(dev, smaller ? _rLow : _r);
                 break;
             case RefineMethod.JointBilateralUpsampling:
                 _kind = Kind.Jbu;
@@ -136,15 +147,14 @@ sealed unsafe class RefineJob
             }
             case Kind.Guided:
             {
-                // Output at p needs coefficients within r of p, each from data within r of it.
-                var g = t.Expand(2 * _r).Clip(_W, _H);
+                var g = GuidedGrid(t, _r, _W, _H);
                 return new(t, g, g, []);
             }
             case Kind.GuidedUpsampled:
             {
                 var (lx0, lx1) = TapRange(_bx!, t.X0, t.X1);
                 var (ly0, ly1) = TapRange(_by!, t.Y0, t.Y1);
-                var d = new Rect(lx0, ly0, lx1, ly1).Expand(2 * _rLow).Clip(_w, _h);
+                var d = GuidedGrid(new Rect(lx0, ly0, lx1, ly1), _rLow, _w, _h);
                 var g = AreaFootprint(d).Union(t);
                 return new(t, g, d, [Table(_ax!, d.X0, d.X1, g.X0), Table(_ay!, d.Y0, d.Y1, g.Y0), Table(_bx!, t.X0, t.X1, d.X0), Table(_by!, t.Y0, t.Y1, d.Y0)]);
             }
@@ -157,6 +167,21 @@ sealed unsafe class RefineJob
                 return new(t, g, d, [Table(_ax!, d.X0, d.X1, g.X0), Table(_ay!, d.Y0, d.Y1, g.Y0)]);
             }
         }
+    }
+
+    /// <summary>
+    /// The grid region the guided passes read for outputs over <paramref name="need"/>: the coefficients within r of an
+    /// output, each from data within r of it, and further back to where the walks computing them start
+    /// (guided_walk.glsl anchors segments at multiples of their rows and column groups at multiples of 4 in image
+    /// coordinates): a mean at p is walked from its anchor A(p) and uses coefficients from A(p) − r on; a coefficient at c
+    /// from A(c), using data from A(c) − r on. The same region serves the other guided passes (they need less).
+    /// </summary>
+    Rect GuidedGrid(Rect need, int r, int w, int h)
+    {
+        int rows = _walk != null ? WalkShape.Rows : 1;
+        static int Down(int p, int a) => p >= 0 ? p / a * a : -((-p + a - 1) / a * a);
+        static int Back(int p, int r, int a) => Down(Down(p, a) - r, a) - r;
+        return new Rect(Back(need.X0, r, 4), Back(need.Y0, r, rows), need.X1 + 2 * r, need.Y1 + 2 * r).Clip(w, h);
     }
 
     /// <summary>The nearest low-resolution index to full-resolution pixel x, computed as the CPU (and jbu.comp) does.</summary>
@@ -219,10 +244,9 @@ sealed unsafe class RefineJob
         list.Add(("guide", F(_nc * g.G.Area), false));
         list.Add(("depth", F(g.D.Area), false));
         list.Add(("out", F(g.T.Area), false));
-        // "stats": the 14 (grey: 5) statistics of the separable coefficient pass, or the coefficients' horizontal sums
-        // of the separable mean pass; the fused passes need neither.
-        int rg = _kind == Kind.GuidedUpsampled ? _rLow : _r;
-        int K = !FusedCoefficients(rg) ? (_nc == 1 ? 5 : 14) : !FusedMeans(rg) ? _nc + 2 : 0;
+        // "stats": the 14 (grey: 5) statistics of the separable coefficient pass, later the coefficients' horizontal
+        // sums of the separable mean pass (_nc + 2 of them, fewer); the walking passes need neither.
+        int K = _walk == null ? (_nc == 1 ? 5 : 14) : 0;
         switch (_kind)
         {
             case Kind.JbfResized:
@@ -337,6 +361,42 @@ sealed unsafe class RefineJob
         }
     }
 
+    /// <summary>
+    /// For benchmarks (<see cref="VulkanRefineKernels.Profile"/>): one complete run with every device buffer poisoned first,
+    /// so a pixel that no pass writes comes out as <see cref="GpuJob.PoisonValue"/> instead of an earlier run's value; then
+    /// the filter passes alone, re-submitted back to back on the same device data, first for <paramref name="warmup"/> of
+    /// wall time (the GPU busy, so its clocks settle) and then <paramref name="runs"/> times, each timed by timestamps.
+    /// Returns the filter time of each timed run in ms. Only for operations that fit one tile.
+    /// </summary>
+    public double[] Profile(ulong budget, JobCache cache, int runs, TimeSpan warmup)
+    {
+        var plan = MakePlan(budget);
+        if (plan.Tiles.Count != 1) throw DpException.Invalid($"profiling needs the operation in one tile; it takes {plan.Tiles.Count} within the budget");
+        var job = cache.Rent(_dev, plan.ArenaBytes, plan.StagingBytes);
+        var g = plan.Tiles[0];
+        Stage(job, plan, g);
+        job.Begin();
+        RecordTile(job, plan, g, poison: true);
+        job.Submit();
+        CopyResult(job, plan, g, null, 0);
+
+        var pb = new byte[VulkanDevice.PushConstantBytes];
+        double Once()
+        {
+            job.Begin();
+            job.Timestamp(1);
+            RecordFilter(job, plan, g, pb);
+            job.Timestamp(2);
+            job.Submit();
+            return job.ElapsedNs(1, 2) / 1e6;
+        }
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(start) < warmup) Once();
+        var ms = new double[runs];
+        for (int i = 0; i < runs; i++) ms[i] = Once();
+        return ms;
+    }
+
     GpuTiming RunTiles(GpuJob job, Plan plan, Progress progress)
     {
         {
@@ -408,15 +468,15 @@ sealed unsafe class RefineJob
         }
     }
 
-    void RecordTile(GpuJob job, Plan plan, Geometry g)
+    void RecordTile(GpuJob job, Plan plan, Geometry g, bool poison = false)
     {
         var A = plan.Arena;
+        if (poison) job.Poison();
         foreach (var (name, off) in plan.Staging)
             if (name != "rawOut") job.Upload(off, A[name], A[name].Size);
         job.FlushUploads();
         job.Timestamp(0);
         Span<byte> pb = stackalloc byte[(int)VulkanDevice.PushConstantBytes];
-        int zi = _s.ZeroIsInvalid ? 1 : 0;
 
         // Decode: guide planes over G, depth over D.
         for (int k = 0; k < _s.Guide.Length; k++)
@@ -438,6 +498,23 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
         job.Timestamp(1);
 
+        RecordFilter(job, plan, g, pb);
+        job.Timestamp(2);
+
+        var o = _s.Output;
+        int unknown = !_s.FinalizeUnknown ? 0 : _s.ZeroIsInvalid ? 1 : 2;
+        var ep = new Push(pb).Int(g.T.W).Int(g.T.H).Int((int)(Pitch(g.T.W, o) / 4)).Int((int)o.Format).Int(1).Int(0).Int(0).Int(0).Int(unknown);
+        uint words = (uint)((Pitch(g.T.W, o) + 3) / 4);
+        job.Dispatch("encode", [A["out"], A["rawOut"]], ep.Bytes, words, (uint)g.T.H);
+        job.Timestamp(3);
+        job.Download(A["rawOut"], plan.Staging["rawOut"], A["rawOut"].Size);
+    }
+
+    /// <summary>The filter passes of a tile (decoded planes in, "out" written), between timestamps 1 and 2.</summary>
+    void RecordFilter(GpuJob job, Plan plan, Geometry g, Span<byte> pb)
+    {
+        var A = plan.Arena;
+        int zi = _s.ZeroIsInvalid ? 1 : 0;
         int tx = g.T.X0 - g.G.X0, ty = g.T.Y0 - g.G.Y0;
         switch (_kind)
         {
@@ -451,13 +528,13 @@ sealed unsafe class RefineJob
                 Jbf(job, A, g, A["full"], tx, ty, zi, pb);
                 break;
             case Kind.Guided:
-                Coefficients(job, A, A["guide"], g.G.W, g.G.H, _r, zi, pb);
-                Means(job, A, A["guide"], A["out"], g.G.W, g.G.H, _r, true, tx, ty, g.T.W, g.T.H, pb);
+                Coefficients(job, A, A["guide"], g.G, _r, zi, pb);
+                Means(job, A, A["guide"], A["out"], g.G, _r, true, tx, ty, g.T.W, g.T.H, pb);
                 break;
             case Kind.GuidedUpsampled:
                 LowGuide(job, A, g, pb);
-                Coefficients(job, A, A["low"], g.D.W, g.D.H, _rLow, zi, pb);
-                Means(job, A, A["low"], A["mean"], g.D.W, g.D.H, _rLow, false, 0, 0, g.D.W, g.D.H, pb);
+                Coefficients(job, A, A["low"], g.D, _rLow, zi, pb);
+                Means(job, A, A["low"], A["mean"], g.D, _rLow, false, 0, 0, g.D.W, g.D.H, pb);
                 // Coefficients are smooth: bilinear (NaN-skipping) upsampling of them, then q = a·I + b at full size.
                 ResampleH(job, A["mean"], A["resampleTmp"], A["taps2"], A["weights2"], g.D.W, g.D.H, g.T.W, _nc + 1, 1, pb);
                 ResampleV(job, A["resampleTmp"], A["meanT"], A["taps3"], A["weights3"], g.T.W, g.D.H, g.T.H, _nc + 1, true, pb);
@@ -475,26 +552,49 @@ sealed unsafe class RefineJob
                 job.ComputeBarrier();
                 break;
         }
-        job.Timestamp(2);
+    }
 
-        var o = _s.Output;
-        int unknown = !_s.FinalizeUnknown ? 0 : _s.ZeroIsInvalid ? 1 : 2;
-        var ep = new Push(pb).Int(g.T.W).Int(g.T.H).Int((int)(Pitch(g.T.W, o) / 4)).Int((int)o.Format).Int(1).Int(0).Int(0).Int(0).Int(unknown);
-        uint words = (uint)((Pitch(g.T.W, o) + 3) / 4);
-        job.Dispatch("encode", [A["out"], A["rawOut"]], ep.Bytes, words, (uint)g.T.H);
-        job.Timestamp(3);
-        job.Download(A["rawOut"], plan.Staging["rawOut"], A["rawOut"].Size);
+    /// <summary>jbf_tile's largest radius: its rows and outputs are unrolled per radius, so code grows with r².</summary>
+    const int JbfTileMaxRadius = 16;
+
+    /// <summary>Output rows per jbf_tile invocation (its specialisation constant P). 4 rather than 8: the H100 ran the
+    /// 13 × 13 filter in 0.90 ms with 4 and 1.18 ms with 8 (bench/RESULTS.md).</summary>
+    const uint JbfRowsPerInvocation = 4;
+
+    /// <summary>jbf_tile's invocation rows for radius r: 32 × WY invocations with 4 output rows each (a 32 × 32 block, or
+    /// 32 × 16 / 32 × 8 / 32 × 4 when the window does not fit the device's shared memory), or null for the generic pass.</summary>
+    static uint? JbfTileRows(VulkanDevice dev, int r)
+    {
+        if (r > JbfTileMaxRadius) return null;
+        for (uint wy = 32 / JbfRowsPerInvocation; wy >= 1; wy /= 2)
+        {
+            ulong bytes = (ulong)(32 + 2 * r) * (ulong)(wy * JbfRowsPerInvocation + 2 * r) * 20; // vec4 + float per staged tap
+            if (bytes <= dev.MaxSharedBytes && GpuJob.Workgroup(dev, 32, wy) == (32u, wy)) return wy;
+        }
+        return null;
     }
 
     void Jbf(GpuJob job, Dictionary<string, Slice> A, Geometry g, Slice depth, int tx, int ty, int zi, Span<byte> pb)
     {
-        // 16×8 invocations, 4 output rows each: a 16×32 block per workgroup, so each staged tap serves 4 pixels and the
-        // window (28×44 vec4 at r = 6, 19.7 KiB) fits even 32 KiB of shared memory.
-        const uint Rows = 4, WantX = 16, WantY = 8;
-        var (wx, wy) = GpuJob.Workgroup(_dev, WantX, WantY);
-        // Shared memory holds the workgroup's window when it fits; otherwise (very large radius) the shader reads
+        if (_jbfTile is uint wy)
+        {
+            // Base-2 constants: the guide is prescaled so that |k dI|^2 = |dI|^2 log2(e) / 2 sr^2; ks turns dx^2 + dy^2
+            // into the spatial weight's log2.
+            float kr = MathF.Sqrt(MathF.Log2(MathF.E) / (2f * _s.SigmaRange * _s.SigmaRange));
+            float ks = MathF.Log2(MathF.E) / (2f * _s.SigmaSpatial * _s.SigmaSpatial);
+            uint rows = wy * JbfRowsPerInvocation, groupsX = (uint)(g.T.W + 31) / 32, groupsY = ((uint)g.T.H + rows - 1) / rows;
+            job.Dispatch("jbf_tile", [A["guide"], depth, A["out"]],
+                new Push(pb).Int(g.G.W).Int(g.G.H).Int(tx).Int(ty).Int(g.T.W).Int(g.T.H).Int(zi).Float(kr).Float(ks).Bytes,
+                groupsX * 32, groupsY * wy, [(uint)_r, JbfRowsPerInvocation, (uint)_nc], 32, wy);
+            job.ComputeBarrier();
+            return;
+        }
+        // Generic pass: 16×8 invocations, 4 output rows each: a 16×32 block per workgroup, so each staged tap serves 4
+        // pixels. Shared memory holds the workgroup's window when it fits; otherwise (very large radius) the shader reads
         // global memory. Sizing the array to the need keeps more workgroups resident.
-        uint need = (uint)((wx + 2 * _r) * (wy * Rows + 2 * _r));
+        const uint Rows = 4, WantX = 16, WantY = 8;
+        var (wx, wyg) = GpuJob.Workgroup(_dev, WantX, WantY);
+        uint need = (uint)((wx + 2 * _r) * (wyg * Rows + 2 * _r));
         uint cap = need * 16 <= _dev.MaxSharedBytes ? need : 1;
         job.Dispatch("jbf", [A["guide"], depth, A["spatial"], A["out"]],
             new Push(pb).Int(g.G.W).Int(g.G.H).Int(tx).Int(ty).Int(g.T.W).Int(g.T.H).Int(_r).Int(_nc)
@@ -503,22 +603,65 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
     }
 
-    /// <summary>Whether guided_coef_tile's shared-memory tile (window of inputs + one group of horizontal sums) fits the device.</summary>
-    bool FusedCoefficients(int r)
+    /// <summary>
+    /// The walking guided passes (guided_walk.glsl) for one radius: <see cref="Threads"/> invocations per workgroup, each
+    /// owning 4 adjacent columns of the strip, walking segments of <see cref="Rows"/> rows and loading each step's rows a
+    /// step ahead.
+    /// </summary>
+    internal sealed record WalkShape(uint Threads)
     {
-        var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
-        ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 16 + 7UL * (ulong)((wy + 2 * r) * wx) * 4;
-        return bytes <= _dev.MaxSharedBytes;
+        /// <summary>Rows per walk segment (the shaders' specialisation constant L; tile regions reach back to segment
+        /// starts). 16: on an H100 the 4K colour r = 8 filter took 0.711 ms with 16, 0.768 with 32 and 0.864 with 64
+        /// (bench/RESULTS.md, with why), although each segment starts with a direct sum of 2r + 1 rows.</summary>
+        public const int Rows = 16;
+
+        /// <summary>Largest radius walked: the strip must hold the 2r halo besides its outputs, and at 48 its 3 warps'
+        /// colour statistics take 30 KiB of shared memory (lavapipe offers 32 KiB); the separable passes take larger radii.</summary>
+        public const int MaxRadius = 48;
+
+        /// <summary>Shared bytes of guided_coef_walk (4 vec4 groups per column, plus the 4-column totals); the mean pass
+        /// needs half.</summary>
+        public static ulong SharedBytes(uint threads) => 4UL * 5 * threads * 16;
+
+        /// <summary>The shape for radius r on this device, or null when the walk does not serve it. Strips of ⌈3h / 64⌉
+        /// warps of 32 invocations for a halo of h = r rounded up to a multiple of 4: 128 columns up to r = 20 (112 of
+        /// them outputs at r = 8), 256 up to 40, 384 up to 48; at least two thirds of every strip are outputs.</summary>
+        public static WalkShape? For(VulkanDevice dev, int r)
+        {
+            if (r > MaxRadius) return null;
+            int halo = (r + 3) & ~3;
+            uint warps = (uint)Math.Max(1, (3 * halo + 63) / 64);
+            var shape = new WalkShape(32 * warps);
+            if (SharedBytes(shape.Threads) > dev.MaxSharedBytes || GpuJob.Workgroup(dev, shape.Threads, 1) != (shape.Threads, 1u)) return null;
+            return shape;
+        }
+
+        /// <summary>Output columns per strip for radius r.</summary>
+        public int StripOutputs(int r) => 4 * (int)Threads - 2 * ((r + 3) & ~3);
+
+        /// <summary>Push constants and dispatch size common to both passes: the anchored strips and segments covering grid
+        /// columns [x0, x1) and rows [y0, y1) of the grid at <paramref name="grid"/>.</summary>
+        public (int K0, int S0, uint Strips, uint Segments) Cover(Rect grid, int r, int x0, int x1, int y0, int y1)
+        {
+            int bx = StripOutputs(r), rows = Rows;
+            static int Floor(int p, int a) => p >= 0 ? p / a : -((-p + a - 1) / a);
+            int k0 = Floor(grid.X0 + x0, bx), k1 = Floor(grid.X0 + x1 - 1, bx);
+            int s0 = Floor(grid.Y0 + y0, rows), s1 = Floor(grid.Y0 + y1 - 1, rows);
+            return (k0, s0, (uint)(k1 - k0 + 1), (uint)(s1 - s0 + 1));
+        }
     }
 
-    /// <summary>Guided-filter coefficients a, b, v over a grid into "coef": fused in shared memory when the radius allows,
-    /// else horizontal sums of the 14 statistics to device memory ("stats"), then vertical sums + solve.</summary>
-    void Coefficients(GpuJob job, Dictionary<string, Slice> A, Slice guide, int cw, int ch, int r, int zi, Span<byte> pb)
+    /// <summary>Guided-filter coefficients a, b, v over a grid into "coef": walked when the radius allows, else horizontal
+    /// sums of the 14 statistics to device memory ("stats"), then vertical sums + solve.</summary>
+    void Coefficients(GpuJob job, Dictionary<string, Slice> A, Slice guide, Rect grid, int r, int zi, Span<byte> pb)
     {
-        if (FusedCoefficients(r))
+        int cw = grid.W, ch = grid.H;
+        if (_walk is { } w)
         {
-            job.Dispatch("guided_coef_tile", [guide, A["depth"], A["coef"]], new Push(pb).Int(cw).Int(ch).Int(_nc).Int(zi).Float(_s.Eps).Bytes,
-                (uint)cw, (uint)ch, [(uint)r]);
+            var (k0, s0, strips, segments) = w.Cover(grid, r, 0, cw, 0, ch);
+            job.Dispatch("guided_coef_walk", [guide, A["depth"], A["coef"]],
+                new Push(pb).Int(cw).Int(ch).Int(grid.X0).Int(grid.Y0).Int(k0).Int(s0).Int(r).Int(zi).Float(_s.Eps).Bytes,
+                strips * w.Threads, segments, [(uint)_nc, (uint)WalkShape.Rows], w.Threads, 1);
         }
         else
         {
@@ -529,23 +672,17 @@ sealed unsafe class RefineJob
         job.ComputeBarrier();
     }
 
-    /// <summary>Whether guided_mean_tile's shared-memory tile fits the device.</summary>
-    bool FusedMeans(int r)
-    {
-        var (wx, wy) = GpuJob.Workgroup(_dev, 16, 16);
-        ulong bytes = (ulong)((wx + 2 * r) * (wy + 2 * r)) * 20 + 5UL * (ulong)((wy + 2 * r) * wx) * 4;
-        return bytes <= _dev.MaxSharedBytes;
-    }
-
     /// <summary>Mean coefficients over each pixel's windows: applied at once over the output rectangle (apply), or written
-    /// as planes over the grid. One fused pass when the radius allows, else box_h then guided_mean.</summary>
-    void Means(GpuJob job, Dictionary<string, Slice> A, Slice guide, Slice output, int cw, int ch, int r, bool apply, int tx, int ty, int tw, int th, Span<byte> pb)
+    /// as planes over the grid. Walked when the radius allows, else box_h then guided_mean.</summary>
+    void Means(GpuJob job, Dictionary<string, Slice> A, Slice guide, Slice output, Rect grid, int r, bool apply, int tx, int ty, int tw, int th, Span<byte> pb)
     {
+        int cw = grid.W, ch = grid.H;
         var pc = new Push(pb).Int(cw).Int(ch);
-        if (FusedMeans(r))
+        if (_walk is { } w)
         {
-            pc = pc.Int(_nc).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
-            job.Dispatch("guided_mean_tile", [A["coef"], guide, output], pc.Bytes, (uint)tw, (uint)th, [(uint)r]);
+            var (k0, s0, strips, segments) = apply ? w.Cover(grid, r, tx, tx + tw, ty, ty + th) : w.Cover(grid, r, 0, cw, 0, ch);
+            pc = pc.Int(grid.X0).Int(grid.Y0).Int(k0).Int(s0).Int(r).Int(apply ? 1 : 0).Int(tx).Int(ty).Int(tw).Int(th);
+            job.Dispatch("guided_mean_walk", [A["coef"], guide, output], pc.Bytes, strips * w.Threads, segments, [(uint)_nc, (uint)WalkShape.Rows], w.Threads, 1);
         }
         else
         {

@@ -62,12 +62,17 @@ public sealed unsafe class VulkanDevice : IDisposable
     internal uint MaxGroupInvocations { get; }
     /// <summary>Nanoseconds per timestamp tick; 0 when the queue has no timestamps.</summary>
     internal double TimestampPeriodNs { get; }
+    /// <summary>Whether pipelines are built with the driver's statistics captured (VK_KHR_pipeline_executable_properties):
+    /// asked for by benchmarks, and only when the device has the extension.</summary>
+    internal bool CapturesStatistics { get; }
     internal Pipelines Pipelines { get; }
 
     /// <summary>Creates the device; throws <see cref="DpException"/> (Unsupported: no loader / driver / device; Device: the driver failed).
     /// Without an explicit choice (here or in the environment) a software rasteriser such as lavapipe is taken only when
-    /// <paramref name="allowSoftware"/> is set: the CPU path is faster than a CPU pretending to be a GPU.</summary>
-    public VulkanDevice(DeviceChoice choice, bool allowSoftware = true)
+    /// <paramref name="allowSoftware"/> is set: the CPU path is faster than a CPU pretending to be a GPU.
+    /// <paramref name="captureStatistics"/> (benchmarks) keeps the driver's statistics of each pipeline (registers, code
+    /// size: whatever the driver reports) for <see cref="PipelineStatistics"/>, when the device can.</summary>
+    public VulkanDevice(DeviceChoice choice, bool allowSoftware = true, bool captureStatistics = false)
     {
         Vk = LoadApi();
         var layers = new List<string>();
@@ -122,7 +127,14 @@ public sealed unsafe class VulkanDevice : IDisposable
                 ?? FindMemoryType(mem, MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit, MemoryPropertyFlags.None)
                 ?? throw new DpException(DpStatus.Unsupported, "Vulkan: device has no host-visible coherent memory");
 
-            Device = CreateDevice(Vk, Physical, QueueFamily, layers);
+            CapturesStatistics = captureStatistics && HasDeviceExtension(Vk, Physical, StatisticsExtension);
+            try { Device = CreateDevice(Vk, Physical, QueueFamily, CapturesStatistics); }
+            catch (DpException) when (CapturesStatistics)
+            {
+                // Statistics are a diagnostic: a driver that will not create the device with them still gets used.
+                CapturesStatistics = false;
+                Device = CreateDevice(Vk, Physical, QueueFamily, false);
+            }
             Queue q;
             Vk.GetDeviceQueue(Device, QueueFamily, 0, &q);
             Queue = q;
@@ -301,7 +313,22 @@ public sealed unsafe class VulkanDevice : IDisposable
         return null;
     }
 
-    static Device CreateDevice(Vk vk, PhysicalDevice pd, uint family, List<string> layers)
+    const string StatisticsExtension = "VK_KHR_pipeline_executable_properties";
+
+    static bool HasDeviceExtension(Vk vk, PhysicalDevice pd, string name)
+    {
+        uint n = 0;
+        if (vk.EnumerateDeviceExtensionProperties(pd, (byte*)null, &n, null) != Result.Success || n == 0) return false;
+        var arr = new ExtensionProperties[n];
+        fixed (ExtensionProperties* p = arr)
+            if (vk.EnumerateDeviceExtensionProperties(pd, (byte*)null, &n, p) is not (Result.Success or Result.Incomplete)) return false;
+        for (int i = 0; i < n; i++)
+            fixed (byte* s = arr[i].ExtensionName)
+                if (Marshal.PtrToStringUTF8((nint)s) == name) return true;
+        return false;
+    }
+
+    static Device CreateDevice(Vk vk, PhysicalDevice pd, uint family, bool statistics)
     {
         float priority = 1f;
         var qci = new DeviceQueueCreateInfo
@@ -311,15 +338,28 @@ public sealed unsafe class VulkanDevice : IDisposable
             QueueCount = 1,
             PQueuePriorities = &priority,
         };
-        var ci = new DeviceCreateInfo
+        var features = new PhysicalDevicePipelineExecutablePropertiesFeaturesKHR
         {
-            SType = StructureType.DeviceCreateInfo,
-            QueueCreateInfoCount = 1,
-            PQueueCreateInfos = &qci,
+            SType = StructureType.PhysicalDevicePipelineExecutablePropertiesFeaturesKhr,
+            PipelineExecutableInfo = true,
         };
-        Device dev;
-        VkCheck.Ok(vk.CreateDevice(pd, &ci, null, &dev), "vkCreateDevice");
-        return dev;
+        var ext = Marshal.StringToCoTaskMemUTF8(StatisticsExtension);
+        try
+        {
+            var ci = new DeviceCreateInfo
+            {
+                SType = StructureType.DeviceCreateInfo,
+                PNext = statistics ? &features : null,
+                QueueCreateInfoCount = 1,
+                PQueueCreateInfos = &qci,
+                EnabledExtensionCount = statistics ? 1u : 0u,
+                PpEnabledExtensionNames = (byte**)&ext,
+            };
+            Device dev;
+            VkCheck.Ok(vk.CreateDevice(pd, &ci, null, &dev), "vkCreateDevice");
+            return dev;
+        }
+        finally { Marshal.FreeCoTaskMem(ext); }
     }
 
     DescriptorSetLayout CreateSetLayout()
@@ -406,6 +446,10 @@ public sealed unsafe class VulkanDevice : IDisposable
         return false;
     }
 #endif
+
+    /// <summary>The driver's statistics of every pipeline built so far ("shader:constants", then "name = value" items),
+    /// when the device was created to capture them; else empty.</summary>
+    public IReadOnlyList<(string Pipeline, string Statistics)> PipelineStatistics() => CapturesStatistics ? Pipelines.Statistics() : [];
 
     /// <summary>Throws if the device was lost earlier: nothing can be submitted to it any more.</summary>
     internal void ThrowIfLost()

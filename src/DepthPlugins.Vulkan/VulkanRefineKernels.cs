@@ -20,6 +20,9 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
     /// <summary>Default device-memory budget per operation (device-local buffers plus staging).</summary>
     public const long DefaultBudgetBytes = 1L << 30;
 
+    /// <summary>What <see cref="Profile"/>'s checked run leaves in output pixels that no pass wrote.</summary>
+    public const float PoisonValue = GpuJob.PoisonValue;
+
     readonly object _run = new();
     // Device buffers of the last operation, reused by the next one that fits (kept until Dispose).
     readonly JobCache _jobs = new();
@@ -104,6 +107,25 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
             throw DpException.Invalid($"output is {output.Width}x{output.Height} but the result is {guide.Width}x{guide.Height}");
         var spec = new RefineSpec([guide], true, o.GreyGuide, depth, output, true, o.Method, o.Radius, o.SigmaSpatial, o.SigmaRange, o.Eps, o.ZeroIsInvalid);
         return Run(spec, progress);
+    }
+
+    /// <summary>
+    /// For benchmarks: <see cref="RefineRaw"/> once (with the device buffers poisoned first, so pixels no pass writes show
+    /// as -1e30 in <paramref name="output"/>), then the filter passes alone re-run back to back on the same device data:
+    /// for <paramref name="warmup"/> (wall time, keeping the GPU busy), then <paramref name="runs"/> times. Returns each
+    /// timed run's filter time in ms (GPU timestamps). The operation must fit in one tile of the budget.
+    /// </summary>
+    public double[] Profile(in PixelBuffer guide, in PixelBuffer depth, in PixelBuffer output, RefineOptions options, int runs, TimeSpan warmup)
+    {
+        var o = options.Resolve();
+        guide.Validate("guide");
+        depth.Validate("depth");
+        output.Validate("output");
+        if (depth.Width > guide.Width || depth.Height > guide.Height || output.Width != guide.Width || output.Height != guide.Height)
+            throw DpException.Invalid("profile: depth must not be larger than the guide, and the output must be guide-sized");
+        if (runs < 1) throw DpException.Invalid("profile: runs must be at least 1");
+        var spec = new RefineSpec([guide], true, o.GreyGuide, depth, output, true, o.Method, o.Radius, o.SigmaSpatial, o.SigmaRange, o.Eps, o.ZeroIsInvalid);
+        lock (_run) return new RefineJob(Device, spec).Profile((ulong)BudgetBytes, _jobs, runs, warmup);
     }
 
     GpuTiming Run(RefineSpec spec, Progress progress)

@@ -63,6 +63,19 @@ public class KernelTests
         Assert.That(Compare.MaxDiff(Vk.JointBilateral(guide, depth, p, v, Progress.None), Cpu.JointBilateral(guide, depth, p, v, Progress.None)), Is.LessThan(1e-4));
     }
 
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(10)]
+    public void JointBilateralSpecialisedRadii(int r)
+    {
+        // jbf_tile is compiled per radius: the smallest ones, and r = 10, whose window fits lavapipe's 32 KiB only with
+        // two rows of invocations of 4 output rows each (a 32 x 8 block).
+        var (guide, depth) = TestData.Scene(97, 61, 30 + r, holes: 0.25);
+        var p = new JointBilateralParams(r, 2.5f, 0.08f);
+        var v = new DepthValidity(true);
+        Assert.That(Compare.MaxDiff(Vk.JointBilateral(guide, depth, p, v, Progress.None), Cpu.JointBilateral(guide, depth, p, v, Progress.None)), Is.LessThan(1e-4));
+    }
+
     [Test]
     public void JointBilateralAllUnknownStaysUnknown()
     {
@@ -91,13 +104,40 @@ public class KernelTests
         Assert.That(Compare.MaxDiff(Vk.Guided(grey, depth, p, v, Progress.None), Cpu.Guided(grey, depth, p, v, Progress.None)), Is.LessThan(2e-3));
     }
 
-    [Test]
-    public void GuidedRadiusBeyondSharedMemory()
+    [TestCase(0)]
+    [TestCase(1)]
+    public void GuidedSmallRadii(int r)
     {
-        // r = 12: the fused tile (40x40 inputs + 7x40x16 sums, 43.5 KiB) exceeds lavapipe's 32 KiB of shared memory, so
-        // the separable passes (statistics through device memory) run; smaller radii above use the fused pass.
-        var (guide, depth) = TestData.Scene(97, 61, 9, holes: 0.2);
-        var p = new GuidedParams(12, 1e-3f);
+        // Windows narrower than the walking passes' 4-column groups (guided_walk.glsl).
+        var (guide, depth) = TestData.Scene(77, 70, 40 + r, holes: 0.2);
+        var p = new GuidedParams(r, 1e-3f);
+        var v = new DepthValidity(true);
+        Assert.That(Compare.MaxDiff(Vk.Guided(guide, depth, p, v, Progress.None), Cpu.Guided(guide, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+        var grey = new Image([guide.Luma()]);
+        Assert.That(Compare.MaxDiff(Vk.Guided(grey, depth, p, v, Progress.None), Cpu.Guided(grey, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+    }
+
+    [TestCase(13)]
+    [TestCase(24)]
+    [TestCase(48)]
+    public void GuidedWalkStripWidths(int r)
+    {
+        // The walking passes widen their strips with the radius (1, 2 and 3 warps of 32 invocations here), 48 being the
+        // largest radius they take; windows wider than the image at 48.
+        var (guide, depth) = TestData.Scene(173, 89, 50 + r, holes: 0.2);
+        var p = new GuidedParams(r, 1e-3f);
+        var v = new DepthValidity(true);
+        Assert.That(Compare.MaxDiff(Vk.Guided(guide, depth, p, v, Progress.None), Cpu.Guided(guide, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+        var grey = new Image([guide.Luma()]);
+        Assert.That(Compare.MaxDiff(Vk.Guided(grey, depth, p, v, Progress.None), Cpu.Guided(grey, depth, p, v, Progress.None)), Is.LessThan(2e-3));
+    }
+
+    [Test]
+    public void GuidedRadiusBeyondWalk()
+    {
+        // r = 49: beyond the walking passes, the separable passes run (statistics through device memory).
+        var (guide, depth) = TestData.Scene(131, 117, 9, holes: 0.2);
+        var p = new GuidedParams(49, 1e-3f);
         var v = new DepthValidity(true);
         Assert.That(Compare.MaxDiff(Vk.Guided(guide, depth, p, v, Progress.None), Cpu.Guided(guide, depth, p, v, Progress.None)), Is.LessThan(2e-3));
         var grey = new Image([guide.Luma()]);
@@ -138,6 +178,32 @@ public class KernelTests
         var p = new GuidedParams(8, 1e-3f);
         var v = new DepthValidity(true);
         Assert.That(Compare.MaxDiff(Vk.Guided(guide, low, p, v, Progress.None), Cpu.Guided(guide, low, p, v, Progress.None)), Is.LessThan(2e-3));
+    }
+
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public void GuidedUpsamplingNoiseGuide(int seed)
+    {
+        // Ill-conditioned on purpose: white-noise guide and depth, upsampled 4x, so the low-resolution radius is 1 and
+        // each 3x3 window fits a 3x3 covariance to 9 samples with eps = 1e-4, which magnifies the float window sums'
+        // rounding. Held to 2e-4, tighter than the guided tolerance: the walking passes sum guide and depth shifted by
+        // 0.5 and stay near 2e-5 here; running sums of the unshifted values reached 0.6-1.8e-3 (and 3.8e-3 through
+        // the raw path), the first fused passes' direct sums 2.4-4e-4.
+        var rng = new Random(seed);
+        var guide = new Image([Noise(203, 117, rng), Noise(203, 117, rng), Noise(203, 117, rng)]);
+        var depth = Noise(51, 30, rng);
+        for (int i = 0; i < depth.Data.Length; i++) if (rng.NextDouble() < 0.05) depth.Data[i] = float.NaN;
+        var p = new GuidedParams(4, 1e-4f);
+        var v = new DepthValidity(true);
+        Assert.That(Compare.MaxDiff(Vk.Guided(guide, depth, p, v, Progress.None), Cpu.Guided(guide, depth, p, v, Progress.None)), Is.LessThan(2e-4));
+    }
+
+    static Plane Noise(int w, int h, Random rng)
+    {
+        var p = new Plane(w, h);
+        for (int i = 0; i < p.Data.Length; i++) p.Data[i] = rng.NextSingle();
+        return p;
     }
 
     static IEnumerable<TestCaseData> Resizes()

@@ -164,6 +164,57 @@ public class RawPathTests
         }
     }
 
+    [TestCase(8, false, false, 640)]
+    [TestCase(8, true, false, 640)]
+    [TestCase(24, false, false, 1536)]
+    [TestCase(24, false, true, 1536)]
+    [TestCase(5, true, true, 1024)]
+    public void GuidedTiledEqualsUntiledAcrossWalkAnchors(int r, bool grey, bool smaller, int budgetKib)
+    {
+        // The walking guided passes start their running sums at anchors in image coordinates (32-row segments, 4-column
+        // groups), so a tile reads back to its outputs' anchors: tiles that start anywhere must still give identical bits.
+        // Radius 24 walks strips of two warps (upsampling: the low-resolution radius is 8).
+        var f = new Formats(PixelFormat.RgbaF32, AlphaMode.Straight, PixelFormat.GrayF32, PixelFormat.GrayF32, grey, true);
+        const int W = 203, H = 141;
+        int w = smaller ? 67 : W, h = smaller ? 47 : H;
+        var (guide, depth) = Inputs(f, W, H, w, h, 80 + r);
+        using (guide)
+        using (depth)
+        using (var whole = new TestBuffer(W, H, PixelFormat.GrayF32))
+        using (var tiled = new TestBuffer(W, H, PixelFormat.GrayF32))
+        {
+            var o = Options(RefineMethod.Guided, f);
+            o.Radius = r;
+            var t1 = Gpu.Kernels().RefineRaw(guide.Buffer, depth.Buffer, whole.Buffer, o, Progress.None);
+            var t2 = Gpu.Kernels(budget: budgetKib << 10).RefineRaw(guide.Buffer, depth.Buffer, tiled.Buffer, o, Progress.None);
+            Assert.That(t1.Tiles, Is.EqualTo(1));
+            Assert.That(t2.Tiles, Is.GreaterThan(3), "the small budget must force tiling");
+            Assert.That(tiled.Bytes(), Is.EqualTo(whole.Bytes()), "tiled output must be bit-identical");
+        }
+    }
+
+    [TestCase(RefineMethod.JointBilateral)]
+    [TestCase(RefineMethod.Guided)]
+    public void ProfileGivesTheCallsOutputAndOneTimePerRun(RefineMethod m)
+    {
+        // The benchmark's entry point: its checked run (device buffers poisoned first) must produce exactly what a
+        // normal call does, and it must time each requested run.
+        var f = new Formats(PixelFormat.RgbaF32, AlphaMode.Straight, PixelFormat.GrayF32, PixelFormat.GrayF32, false, true);
+        var (guide, depth) = Inputs(f, 83, 45, 83, 45, 12);
+        using (guide)
+        using (depth)
+        using (var call = new TestBuffer(83, 45, PixelFormat.GrayF32))
+        using (var profiled = new TestBuffer(83, 45, PixelFormat.GrayF32))
+        {
+            var o = Options(m, f);
+            var k = Gpu.Kernels(); // not disposed: that would dispose the shared test device
+            k.RefineRaw(guide.Buffer, depth.Buffer, call.Buffer, o, Progress.None);
+            var ms = k.Profile(guide.Buffer, depth.Buffer, profiled.Buffer, o, 3, TimeSpan.Zero);
+            Assert.That(profiled.Bytes(), Is.EqualTo(call.Bytes()));
+            Assert.That(ms, Has.Length.EqualTo(3).And.All.GreaterThan(0));
+        }
+    }
+
     [Test]
     public void BudgetTooSmallIsOutOfMemory()
     {
