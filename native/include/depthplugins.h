@@ -40,7 +40,8 @@ extern "C" {
 #endif
 
 /** ABI version implemented by this header. Adapters compare it with dp_abi_version() and refuse to run
- *  when the library's is lower (the library lacks something the header declares). \since 1 */
+ *  when the library's is lower (the library lacks something the header declares). Everything up to the first
+ *  release is version 1; a released ABI that gains a function, field or enum value bumps it. \since 1 */
 #define DP_ABI_VERSION 1u
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -31,7 +31,7 @@ public sealed class Engine : IDisposable
             try
             {
                 var device = new VulkanDevice(new DeviceChoice(options.DeviceIndex, options.DeviceName), allowSoftware: options.Backend == BackendKind.Vulkan);
-                _vulkan = new VulkanRefineKernels(device, options.DeviceMemoryBudgetBytes);
+                _vulkan = new VulkanRefineKernels(device, options.DeviceMemoryBudgetBytes, Parallelism);
                 _vulkanLensBlur = new VulkanLensBlurKernels(device, options.DeviceMemoryBudgetBytes);
             }
             catch (DpException e) when (options.Backend == BackendKind.Auto)

@@ -13,7 +13,8 @@ namespace DepthPlugins.Native;
 /// </summary>
 static unsafe partial class Exports
 {
-    /// <summary>Bumped when a function or struct is added (never for a change that breaks old callers: those are not allowed).</summary>
+    /// <summary>Bumped when a released ABI gains a function, a struct field or an enum value (never for a change that breaks
+    /// old callers: those are not allowed). Everything up to the first release is version 1.</summary>
     public const uint AbiVersion = AbiInfo.Version;
     static readonly byte* VersionString = Utf8("depthplugins 0.1.0");
 

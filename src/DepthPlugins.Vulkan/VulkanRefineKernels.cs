@@ -27,12 +27,16 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
     // Device buffers of the last operation, reused by the next one that fits (kept until Dispose).
     readonly JobCache _jobs = new();
 
-    public VulkanRefineKernels(VulkanDevice device, long budgetBytes = DefaultBudgetBytes)
+    /// <param name="cpu">The threads of the passes that run on the host (the cascade, for now).</param>
+    public VulkanRefineKernels(VulkanDevice device, long budgetBytes = DefaultBudgetBytes, Parallelism? cpu = null)
     {
         if (budgetBytes <= 0) throw DpException.Invalid($"device memory budget {budgetBytes} must be positive");
         Device = device;
         BudgetBytes = budgetBytes;
+        _cpu = cpu ?? Parallelism.Default;
     }
+
+    readonly Parallelism _cpu;
 
     public VulkanDevice Device { get; }
     public long BudgetBytes { get; }
@@ -53,6 +57,10 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
     }
 
     public Plane Fdkn(FdknModel model, Plane guideLuma, Plane target, Progress progress) => FdknTimed(model, guideLuma, target, progress).Result;
+
+    /// <summary>The cascade has no shaders yet: it runs on the CPU, with the context's threads.</summary>
+    public Plane Cascade(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress)
+        => CascadeUpsampling.Apply(guide, depth, p, validity, progress, _cpu);
 
     /// <summary>FDKN on the device (<see cref="FdknJob"/>) with the GPU time of its passes (FilterMs = ComputeMs: every
     /// pass is FDKN's; Tiles = strips).</summary>

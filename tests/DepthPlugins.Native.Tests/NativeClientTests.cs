@@ -26,6 +26,20 @@ public class NativeClientTests
         Assert.That(exported.Except(declared), Is.Empty, "exported but not declared in the header");
     }
 
+    /// <summary>The published library travels with the Linux ONNX Runtime beside it and without the Windows binaries
+    /// that ORT's package also carries (issue 6: resolved relative to our library; Windows files excluded from Linux
+    /// output).</summary>
+    [Test]
+    public void PublishedLibraryCarriesLinuxOrtAndNoWindowsBinaries()
+    {
+        Assert.That(File.Exists(Path.Combine(Paths.NativeDir, "libonnxruntime.so")), "libonnxruntime.so beside libdepthplugins.so");
+        var windows = Directory.EnumerateFiles(Paths.NativeDir, "*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".exe", StringComparison.OrdinalIgnoreCase)
+                        || f.Contains("win-", StringComparison.Ordinal))
+            .ToList();
+        Assert.That(windows, Is.Empty, "Windows binaries in the Linux output");
+    }
+
     [Test]
     public void StrictC99ClientPasses()
     {

@@ -13,9 +13,7 @@ public interface IRefineKernels
     Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress);
     /// <summary>FDKN on a full-size, finite target and the guide's luminance (see <see cref="FdknCpu.Refine"/>).</summary>
     Plane Fdkn(FdknModel model, Plane guideLuma, Plane target, Progress progress);
-    /// <summary>Backends without their own cascade run the CPU one (a default, so adding it broke no backend).</summary>
-    Plane Cascade(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress)
-        => CascadeUpsampling.Apply(guide, depth, p, validity, progress, Parallelism.Default);
+    Plane Cascade(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress);
 }
 
 /// <summary>The CPU implementation of the refinement kernels.</summary>
