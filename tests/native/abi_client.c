@@ -95,6 +95,60 @@ static int32_t cancel_at_second(void *user, float fraction)
     return ++*n >= 2;
 }
 
+static int32_t cancel_at_first(void *user, float fraction)
+{
+    int *n = (int *)user;
+    (void)fraction;
+    ++*n;
+    return 1;
+}
+
+/* Two threads that fail in turn, kept in step by a barrier: each must keep seeing its own message. */
+struct message_thread {
+    dp_context *ctx;
+    int role;                /* 0: thread A, 1: thread B */
+    pthread_barrier_t *step; /* shared by both */
+    int fresh_empty;         /* the message was "" before this thread's first failure */
+    char own[256];           /* copy of this thread's message right after its failure */
+    int own_status;
+    int kept_after_other;    /* still its own after the other thread failed */
+    int kept_after_success;  /* still its own after a successful call on this thread */
+    char seen[256];          /* what dp_last_error_message() returned at the end */
+};
+
+static void *message_worker(void *arg)
+{
+    struct message_thread *t = (struct message_thread *)arg;
+    uint8_t px[4] = {1, 2, 3, 255};
+    dp_image one = make_image(1, 1, DP_FORMAT_RGBA8, 4, px);
+    dp_lens_blur_options lo;
+    int32_t backend;
+    t->fresh_empty = strcmp(dp_last_error_message(), "") == 0;
+    if (t->role == 0) {
+        /* A fails first ... */
+        t->own_status = dp_refine_depth(t->ctx, &one, NULL, NULL, NULL, NULL, NULL);
+        strncpy(t->own, dp_last_error_message(), sizeof t->own - 1);
+        pthread_barrier_wait(t->step); /* 1: A has failed */
+        pthread_barrier_wait(t->step); /* 2: B has failed */
+    } else {
+        pthread_barrier_wait(t->step); /* 1 */
+        /* ... then B fails differently while A's message is still current. */
+        memset(&lo, 0, sizeof lo);
+        lo.struct_size = sizeof lo;
+        dp_lens_blur_options_default(&lo);
+        lo.blades = 2;
+        t->own_status = dp_lens_blur(t->ctx, &one, &one, &one, &lo, NULL, NULL);
+        strncpy(t->own, dp_last_error_message(), sizeof t->own - 1);
+        pthread_barrier_wait(t->step); /* 2 */
+    }
+    t->kept_after_other = strcmp(dp_last_error_message(), t->own) == 0;
+    pthread_barrier_wait(t->step); /* 3: both have read */
+    dp_context_backend(t->ctx, &backend); /* succeeds: must not clear the message */
+    t->kept_after_success = strcmp(dp_last_error_message(), t->own) == 0;
+    strncpy(t->seen, dp_last_error_message(), sizeof t->seen - 1);
+    return NULL;
+}
+
 struct job {
     dp_context *ctx; /* NULL: make its own */
     float out[W * H];
@@ -346,11 +400,42 @@ int main(void)
         }
     }
 
-    /* Per-thread messages do not mix: a failure on another thread leaves ours alone. */
+    /* Per-thread messages do not mix: a failure on another thread leaves ours alone. Thread A fails, then (after a
+       barrier) thread B fails with a different message; each then reads its own message, and again after a
+       successful call. The main thread's message survives both. */
     {
         dp_image g = make_image(W, H, DP_FORMAT_RGBA8, 4, guide_px);
+        static struct message_thread mt[2];
+        pthread_t th[2];
+        pthread_barrier_t step;
+        char mine[256];
         EXPECT_ERROR(dp_refine_depth(ctx, &g, NULL, NULL, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
         CHECK(strstr(dp_last_error_message(), "depth_in") != NULL, "message names the argument: %s", dp_last_error_message());
+        memset(mine, 0, sizeof mine);
+        strncpy(mine, dp_last_error_message(), sizeof mine - 1);
+        CHECK(pthread_barrier_init(&step, NULL, 2) == 0, "pthread_barrier_init");
+        for (i = 0; i < 2; i++) {
+            memset(&mt[i], 0, sizeof mt[i]);
+            mt[i].ctx = ctx;
+            mt[i].role = i;
+            mt[i].step = &step;
+            CHECK(pthread_create(&th[i], NULL, message_worker, &mt[i]) == 0, "pthread_create %d", i);
+        }
+        for (i = 0; i < 2; i++) pthread_join(th[i], NULL);
+        pthread_barrier_destroy(&step);
+        for (i = 0; i < 2; i++) {
+            CHECK(mt[i].fresh_empty, "thread %c: message not empty before its first failure", 'A' + i);
+            CHECK(mt[i].own_status == DP_ERROR_INVALID_ARGUMENT, "thread %c: status %d (%s)", 'A' + i, mt[i].own_status, mt[i].own);
+            CHECK(mt[i].kept_after_other, "thread %c: message changed by the other thread's failure: '%s' became '%s'",
+                  'A' + i, mt[i].own, mt[i].seen);
+            CHECK(mt[i].kept_after_success, "thread %c: message changed by a successful call: '%s' became '%s'",
+                  'A' + i, mt[i].own, mt[i].seen);
+        }
+        CHECK(strstr(mt[0].seen, "dp_refine_depth") != NULL && strstr(mt[0].seen, "depth_in") != NULL,
+              "thread A sees its own failure: %s", mt[0].seen);
+        CHECK(strstr(mt[1].seen, "dp_lens_blur") != NULL && strstr(mt[1].seen, "blades") != NULL,
+              "thread B sees its own failure: %s", mt[1].seen);
+        CHECK(strcmp(dp_last_error_message(), mine) == 0, "main thread's message changed by the threads: %s", dp_last_error_message());
     }
 
     /* Depth estimation: options, argument validation, model errors; the happy path with real ONNX
@@ -385,6 +470,90 @@ int main(void)
         dopts.clip_low = 0.9f;
         dopts.clip_high = 0.1f;
         EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+        /* Bad images and options are refused before the model is looked up ("m.onnx" does not exist: a model error
+           would mean the arguments were checked too late). */
+        dp_depth_options_default(&dopts);
+        {
+            dp_image bad;
+            uint8_t tiny[16 * 16];
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, NULL, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.data = NULL;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.width = 0;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.height = -1;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.row_stride_bytes = W * 4 - 1;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.row_stride_bytes = -(W * 4 - 4);
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.row_stride_bytes = INT64_MIN;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.format = 0;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.format = 99;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.transfer = 3;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.struct_size = 8;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = g; bad.struct_size = sizeof(dp_image) + 8;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = make_image(1 << 20, 1 << 20, DP_FORMAT_RGBAF32, 16, tiny);
+            bad.row_stride_bytes = INT64_MAX / 2; /* width x height x bpp overflows */
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &bad, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = o; bad.width = 0;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &bad, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = o; bad.format = 99;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &bad, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = o; bad.row_stride_bytes = 4;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &bad, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            bad = o; bad.struct_size = 0;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &bad, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            /* Smaller than 16x16. */
+            {
+                dp_image ti = make_image(15, 16, DP_FORMAT_GRAY8, 1, tiny);
+                dp_image to = make_image(15, 16, DP_FORMAT_GRAY8, 1, tiny);
+                EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &ti, &to, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+                CHECK(strstr(dp_last_error_message(), "too small") != NULL, "message: %s", dp_last_error_message());
+            }
+            /* Options: struct_size, enums, ranges. */
+            dopts.struct_size = 0;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            dopts.struct_size = sizeof dopts - 4;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            dopts.struct_size = sizeof dopts + 4;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            dopts.struct_size = sizeof dopts;
+            dp_depth_options_default(&dopts);
+            dopts.provider = 9;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            dp_depth_options_default(&dopts);
+            dopts.refine_radius = -1;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            dp_depth_options_default(&dopts);
+            dopts.refine_radius = 257;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            dp_depth_options_default(&dopts);
+            dopts.input_size = -14;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            dp_depth_options_default(&dopts);
+            dopts.clip_low = NAN;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            dp_depth_options_default(&dopts);
+            dopts.clip_high = 1.5f;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            dp_depth_options_default(&dopts);
+            dopts.device_id = -1;
+            EXPECT_ERROR(dp_estimate_depth(ctx, "m.onnx", &g, &o, &dopts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            /* A stale context. */
+            {
+                dp_context *gone = NULL;
+                EXPECT_OK(dp_context_create(NULL, &gone));
+                EXPECT_OK(dp_context_destroy(gone));
+                EXPECT_ERROR(dp_estimate_depth(gone, "m.onnx", &g, &o, NULL, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+            }
+        }
         EXPECT_ERROR(dp_estimate_depth(ctx, "/nonexistent/dir/model.onnx", &g, &o, NULL, NULL, NULL), DP_ERROR_IO);
         CHECK(strstr(dp_last_error_message(), "does not exist") != NULL, "message: %s", dp_last_error_message());
         f = fopen(text_model, "w");
@@ -396,6 +565,297 @@ int main(void)
             remove(text_model);
         }
         CHECK(memcmp(out, sentinel, sizeof out) == 0, "depth_out untouched by failed calls");
+    }
+
+    /* Lens blur: options, results that need no reference, argument validation, cancel. */
+    {
+        enum { LW = 29, LH = 23, DW = 15, DH = 12, LN = LW * LH * 4 };
+        static uint8_t img8[LN], flat8[LN], res8[LN], other8[LN], lsent[LN], flipped[LN];
+        static uint16_t dep16[DW * DH];
+        static float depf[LW * LH];
+        dp_lens_blur_options lo;
+        dp_image li, lf, ld, ldf, lr, bad;
+        uint8_t tiny[16];
+        int x, y, c, worst;
+        CHECK(sizeof(dp_lens_blur_options) == 52, "sizeof(dp_lens_blur_options) %u", (unsigned)sizeof(dp_lens_blur_options));
+
+        /* Options: NULL, struct_size too small / too large, defaults as documented. */
+        EXPECT_ERROR(dp_lens_blur_options_default(NULL), DP_ERROR_INVALID_ARGUMENT);
+        memset(&lo, 0, sizeof lo);
+        EXPECT_ERROR(dp_lens_blur_options_default(&lo), DP_ERROR_INVALID_ARGUMENT); /* struct_size 0 */
+        lo.struct_size = sizeof lo - 4;
+        EXPECT_ERROR(dp_lens_blur_options_default(&lo), DP_ERROR_INVALID_ARGUMENT);
+        lo.struct_size = sizeof lo + 4;
+        EXPECT_ERROR(dp_lens_blur_options_default(&lo), DP_ERROR_INVALID_ARGUMENT);
+        CHECK(lo.aperture == 0.0f && lo.focus == 0.0f, "a refused call wrote the options");
+        lo.struct_size = sizeof lo;
+        EXPECT_OK(dp_lens_blur_options_default(&lo));
+        CHECK(lo.struct_size == sizeof lo && lo.focus == 0.5f && lo.focus_from_point == 0 && lo.aperture == 20.0f &&
+                  lo.blades == 0 && lo.rotation == 0.0f && lo.highlight_threshold == 1.0f && lo.highlight_gain == 0.0f &&
+                  lo.max_near_radius == DP_LENS_BLUR_MAX_RADIUS && lo.max_far_radius == DP_LENS_BLUR_MAX_RADIUS &&
+                  lo.depth_near == DP_DEPTH_NEAR_WHITE,
+              "lens blur defaults");
+
+        /* A textured RGBA8 image, a constant one with partial alpha, a smaller GRAY16 depth with a near square,
+           and a full-size float depth that is constant. */
+        for (y = 0; y < LH; y++)
+            for (x = 0; x < LW; x++) {
+                uint8_t *p = &img8[(y * LW + x) * 4], *q = &flat8[(y * LW + x) * 4];
+                p[0] = (uint8_t)(x * 8);
+                p[1] = (uint8_t)(y * 10);
+                p[2] = (uint8_t)((x * 37 + y * 11) % 256);
+                p[3] = 255;
+                q[0] = 90;
+                q[1] = 140;
+                q[2] = 200;
+                q[3] = 180;
+                depf[y * LW + x] = 0.25f;
+            }
+        for (y = 0; y < DH; y++)
+            for (x = 0; x < DW; x++) dep16[y * DW + x] = (uint16_t)(x >= 5 && x < 10 && y >= 4 && y < 8 ? 60000 : 10000);
+        li = make_image(LW, LH, DP_FORMAT_RGBA8, 4, img8);
+        lf = make_image(LW, LH, DP_FORMAT_RGBA8, 4, flat8);
+        ld = make_image(DW, DH, DP_FORMAT_GRAY16, 2, dep16);
+        ldf = make_image(LW, LH, DP_FORMAT_GRAYF32, 4, depf);
+        lr = make_image(LW, LH, DP_FORMAT_RGBA8, 4, res8);
+
+        /* Aperture 0: nothing is blurred, out = image exactly. */
+        lo.aperture = 0.0f;
+        memset(res8, 0, sizeof res8);
+        EXPECT_OK(dp_lens_blur(ctx, &li, &ld, &lr, &lo, NULL, NULL));
+        CHECK(memcmp(res8, img8, sizeof res8) == 0, "aperture 0 changed the image");
+        /* Depth equal to the focus everywhere, wide aperture, hexagonal bokeh: out = image exactly. */
+        dp_lens_blur_options_default(&lo);
+        lo.focus = 0.25f;
+        lo.aperture = 40.0f;
+        lo.blades = 6;
+        memset(res8, 0, sizeof res8);
+        EXPECT_OK(dp_lens_blur(ctx, &li, &ldf, &lr, &lo, NULL, NULL));
+        CHECK(memcmp(res8, img8, sizeof res8) == 0, "an image entirely in focus changed");
+        /* The same with the focus taken from a point (the median depth there is 0.25). */
+        dp_lens_blur_options_default(&lo);
+        lo.focus_from_point = 1;
+        lo.focus_x = 3.0f;
+        lo.focus_y = LH - 0.5f;
+        lo.aperture = 40.0f;
+        memset(res8, 0, sizeof res8);
+        EXPECT_OK(dp_lens_blur(ctx, &li, &ldf, &lr, &lo, NULL, NULL));
+        CHECK(memcmp(res8, img8, sizeof res8) == 0, "focus from a point: an image entirely in focus changed");
+
+        /* A constant image stays constant under a strong, depth-varying blur (alpha included). */
+        dp_lens_blur_options_default(&lo);
+        lo.focus = 0.0f;
+        lo.aperture = 6.0f;
+        memset(res8, 0, sizeof res8);
+        EXPECT_OK(dp_lens_blur(ctx, &lf, &ld, &lr, &lo, NULL, NULL));
+        for (worst = 0, i = 0; i < LN; i++) {
+            int dv = abs((int)res8[i] - (int)flat8[i]);
+            if (dv > worst) worst = dv;
+        }
+        CHECK(worst <= 1, "a constant image changed by up to %d levels", worst);
+
+        /* A real blur: the near square is out of focus, the output differs from the image, opaque stays opaque. */
+        dp_lens_blur_options_default(&lo);
+        lo.focus = 10000.0f / 65535.0f;
+        lo.aperture = 8.0f;
+        lo.blades = 5;
+        lo.rotation = 15.0f;
+        calls = 0;
+        EXPECT_OK(dp_lens_blur(ctx, &li, &ld, &lr, &lo, count_calls, &calls));
+        CHECK(calls >= 2, "progress called %d times", calls);
+        for (n = 0, i = 0; i < LN; i++) n += res8[i] != img8[i];
+        CHECK(n > 0, "the near square was not blurred");
+        for (n = 0, i = 3; i < LN; i += 4) n += res8[i] != 255;
+        CHECK(n == 0, "alpha of an opaque image changed in %d pixels", n);
+        /* In place (out aliases image) gives the same result. */
+        memcpy(other8, img8, sizeof other8);
+        {
+            dp_image io = make_image(LW, LH, DP_FORMAT_RGBA8, 4, other8);
+            EXPECT_OK(dp_lens_blur(ctx, &io, &ld, &io, &lo, NULL, NULL));
+            CHECK(memcmp(other8, res8, sizeof res8) == 0, "in-place lens blur differs");
+        }
+        /* A bottom-up image (negative stride) gives the same result. */
+        for (y = 0; y < LH; y++) memcpy(&flipped[(LH - 1 - y) * LW * 4], &img8[y * LW * 4], LW * 4);
+        {
+            dp_image fi = make_image(LW, LH, DP_FORMAT_RGBA8, 4, &flipped[(LH - 1) * LW * 4]);
+            dp_image fo = make_image(LW, LH, DP_FORMAT_RGBA8, 4, other8);
+            fi.row_stride_bytes = -(int64_t)LW * 4;
+            memset(other8, 0, sizeof other8);
+            EXPECT_OK(dp_lens_blur(ctx, &fi, &ld, &fo, &lo, NULL, NULL));
+            CHECK(memcmp(other8, res8, sizeof res8) == 0, "negative-stride lens blur differs");
+        }
+        /* NULL options = defaults. */
+        EXPECT_OK(dp_lens_blur(ctx, &li, &ld, &lr, NULL, NULL, NULL));
+
+        /* Every error leaves out untouched. */
+        memset(res8, 0xA5, sizeof res8);
+        memcpy(lsent, res8, sizeof lsent);
+#define LB_UNTOUCHED(what) do { for (n = 0, c = 0; c < LN; c++) n += res8[c] != lsent[c]; CHECK(n == 0, "%s: out modified (%d bytes)", what, n); } while (0)
+#define LB_BAD(ctx_, img_, dep_, out_, opts_, want)                                  \
+        do {                                                                         \
+            EXPECT_ERROR(dp_lens_blur(ctx_, img_, dep_, out_, opts_, NULL, NULL), want); \
+            LB_UNTOUCHED(#img_ " " #dep_ " " #out_ " " #opts_);                      \
+        } while (0)
+        dp_lens_blur_options_default(&lo);
+        LB_BAD(NULL, &li, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        LB_BAD(ctx, NULL, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        LB_BAD(ctx, &li, NULL, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        LB_BAD(ctx, &li, &ld, NULL, &lo, DP_ERROR_INVALID_ARGUMENT);
+        LB_BAD((dp_context *)(uintptr_t)0xdeadbeef, &li, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = li; bad.data = NULL;
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = li; bad.width = 0;
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = li; bad.height = -3;
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = ld; bad.width = 0;
+        LB_BAD(ctx, &li, &bad, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = lr; bad.height = 0;
+        LB_BAD(ctx, &li, &ld, &bad, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = li; bad.row_stride_bytes = LW * 4 - 1;
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = li; bad.row_stride_bytes = -(LW * 4 - 4);
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = li; bad.row_stride_bytes = INT64_MIN;
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = ld; bad.row_stride_bytes = DW * 2 - 1;
+        LB_BAD(ctx, &li, &bad, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = lr; bad.row_stride_bytes = 0;
+        LB_BAD(ctx, &li, &ld, &bad, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = li; bad.format = 99;
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = ld; bad.format = 0;
+        LB_BAD(ctx, &li, &bad, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = lr; bad.format = -1;
+        LB_BAD(ctx, &li, &ld, &bad, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = li; bad.alpha_mode = 2;
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = lr; bad.transfer = 7;
+        LB_BAD(ctx, &li, &ld, &bad, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = li; bad.struct_size = 8;
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = ld; bad.struct_size = sizeof(dp_image) + 8;
+        LB_BAD(ctx, &li, &bad, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = lr; bad.struct_size = 0;
+        LB_BAD(ctx, &li, &ld, &bad, &lo, DP_ERROR_INVALID_ARGUMENT);
+        /* width x height x bpp overflows; a side over the limit; huge but addressable (refused before reading). */
+        bad = make_image(1 << 20, 1 << 20, DP_FORMAT_RGBAF32, 16, tiny);
+        bad.row_stride_bytes = INT64_MAX / 2;
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = make_image((1 << 20) + 1, 1, DP_FORMAT_GRAY8, 1, tiny);
+        LB_BAD(ctx, &bad, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = make_image(1 << 20, 1 << 20, DP_FORMAT_RGBAF32, 16, tiny);
+        {
+            dp_image big_depth = make_image(1 << 20, 1 << 20, DP_FORMAT_GRAYF32, 4, tiny);
+            dp_image big_out = bad;
+            EXPECT_ERROR(dp_lens_blur(ctx, &bad, &big_depth, &big_out, &lo, NULL, NULL), DP_ERROR_OUT_OF_MEMORY);
+        }
+        /* Sizes: out not of the image's size, depth larger than the image. */
+        bad = make_image(LW - 1, LH, DP_FORMAT_RGBA8, 4, res8);
+        LB_BAD(ctx, &li, &ld, &bad, &lo, DP_ERROR_INVALID_ARGUMENT);
+        bad = make_image(LW, LH + 1, DP_FORMAT_GRAY8, 1, img8);
+        LB_BAD(ctx, &li, &bad, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        /* Options: struct_size, then every value the header calls invalid. */
+        lo.struct_size = 0;
+        LB_BAD(ctx, &li, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        lo.struct_size = sizeof lo - 4;
+        LB_BAD(ctx, &li, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        lo.struct_size = sizeof lo + 4;
+        LB_BAD(ctx, &li, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        lo.struct_size = sizeof lo;
+#define LB_BAD_OPTION(field, value)                                                   \
+        do {                                                                          \
+            dp_lens_blur_options_default(&lo);                                        \
+            lo.field = value;                                                         \
+            EXPECT_ERROR(dp_lens_blur(ctx, &li, &ld, &lr, &lo, NULL, NULL), DP_ERROR_INVALID_ARGUMENT); \
+            LB_UNTOUCHED(#field " = " #value);                                        \
+        } while (0)
+        LB_BAD_OPTION(focus, NAN);
+        LB_BAD_OPTION(focus, INFINITY);
+        LB_BAD_OPTION(focus, -INFINITY);
+        LB_BAD_OPTION(aperture, -1.0f);
+        LB_BAD_OPTION(aperture, NAN);
+        LB_BAD_OPTION(aperture, INFINITY);
+        LB_BAD_OPTION(blades, 1);
+        LB_BAD_OPTION(blades, 2);
+        LB_BAD_OPTION(blades, 13);
+        LB_BAD_OPTION(blades, -3);
+        LB_BAD_OPTION(rotation, NAN);
+        LB_BAD_OPTION(rotation, INFINITY);
+        LB_BAD_OPTION(highlight_threshold, -0.5f);
+        LB_BAD_OPTION(highlight_threshold, NAN);
+        LB_BAD_OPTION(highlight_gain, -1.0f);
+        LB_BAD_OPTION(highlight_gain, NAN);
+        LB_BAD_OPTION(max_near_radius, -1.0f);
+        LB_BAD_OPTION(max_near_radius, DP_LENS_BLUR_MAX_RADIUS + 1.0f);
+        LB_BAD_OPTION(max_near_radius, NAN);
+        LB_BAD_OPTION(max_far_radius, -1.0f);
+        LB_BAD_OPTION(max_far_radius, 1000.0f);
+        LB_BAD_OPTION(max_far_radius, INFINITY);
+        LB_BAD_OPTION(depth_near, 2);
+        LB_BAD_OPTION(depth_near, -1);
+#define LB_BAD_POINT(fx, fy)                                                          \
+        do {                                                                          \
+            dp_lens_blur_options_default(&lo);                                        \
+            lo.focus_from_point = 1;                                                  \
+            lo.focus_x = fx;                                                          \
+            lo.focus_y = fy;                                                          \
+            EXPECT_ERROR(dp_lens_blur(ctx, &li, &ld, &lr, &lo, NULL, NULL), DP_ERROR_INVALID_ARGUMENT); \
+            LB_UNTOUCHED("focus point " #fx ", " #fy);                                \
+        } while (0)
+        LB_BAD_POINT(-0.6f, 3.0f);
+        LB_BAD_POINT(LW - 0.4f, 3.0f);
+        LB_BAD_POINT(3.0f, -1.0f);
+        LB_BAD_POINT(3.0f, LH + 0.0f);
+        LB_BAD_POINT(NAN, 3.0f);
+        LB_BAD_POINT(3.0f, INFINITY);
+        /* Allowed edge values succeed (the blades and radius bounds, the focus point on the image's edge). */
+        dp_lens_blur_options_default(&lo);
+        lo.blades = 12;
+        lo.max_near_radius = 0.0f;
+        lo.max_far_radius = DP_LENS_BLUR_MAX_RADIUS;
+        lo.focus_from_point = 1;
+        lo.focus_x = -0.5f;
+        lo.focus_y = LH - 0.5f;
+        lo.depth_near = DP_DEPTH_NEAR_BLACK;
+        memcpy(other8, img8, sizeof other8);
+        {
+            dp_image oo = make_image(LW, LH, DP_FORMAT_RGBA8, 4, other8);
+            EXPECT_OK(dp_lens_blur(ctx, &li, &ld, &oo, &lo, NULL, NULL));
+        }
+        /* A stale context. */
+        {
+            dp_context *gone = NULL;
+            EXPECT_OK(dp_context_create(NULL, &gone));
+            EXPECT_OK(dp_context_destroy(gone));
+            dp_lens_blur_options_default(&lo);
+            LB_BAD(gone, &li, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
+        }
+
+        /* Cancel through the progress callback: DP_ERROR_CANCELLED, honoured at the call that asked, out untouched. */
+        dp_lens_blur_options_default(&lo);
+        lo.focus = 0.0f;
+        lo.aperture = 8.0f;
+        calls = 0;
+        EXPECT_ERROR(dp_lens_blur(ctx, &li, &ld, &lr, &lo, cancel_at_first, &calls), DP_ERROR_CANCELLED);
+        CHECK(calls == 1, "cancel at the first call honoured after %d calls", calls);
+        LB_UNTOUCHED("cancel at the first progress call");
+        calls = 0;
+        EXPECT_ERROR(dp_lens_blur(ctx, &li, &ld, &lr, &lo, cancel_at_second, &calls), DP_ERROR_CANCELLED);
+        CHECK(calls == 2, "cancel at the second call honoured after %d calls", calls);
+        LB_UNTOUCHED("cancel at the second progress call");
+        /* In place: a cancelled blur leaves the shared image/out buffer as it was. */
+        memcpy(other8, img8, sizeof other8);
+        {
+            dp_image io = make_image(LW, LH, DP_FORMAT_RGBA8, 4, other8);
+            calls = 0;
+            EXPECT_ERROR(dp_lens_blur(ctx, &io, &ld, &io, &lo, cancel_at_second, &calls), DP_ERROR_CANCELLED);
+            CHECK(memcmp(other8, img8, sizeof other8) == 0, "a cancelled in-place lens blur modified the image");
+        }
+#undef LB_BAD_POINT
+#undef LB_BAD_OPTION
+#undef LB_BAD
+#undef LB_UNTOUCHED
     }
 
     EXPECT_OK(dp_context_destroy(ctx));
