@@ -40,6 +40,26 @@ static class Reference
     public static double[,] Guided(double[][,] guide, double[,] depth, int r, double eps, bool zeroInvalid)
     {
         int h = depth.GetLength(0), w = depth.GetLength(1), k = guide.Length;
+        var (ma, mb) = GuidedMeanCoefficients(guide, depth, r, eps, zeroInvalid);
+        var o = new double[h, w];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double q = mb[y, x];
+                for (int c = 0; c < k; c++) q += ma[y, x, c] * guide[c][y, x];
+                o[y, x] = q; // NaN where no window had coefficients (mb is NaN there)
+            }
+        return o;
+    }
+
+    /// <summary>
+    /// The guided filter's averaged coefficients: for each pixel, a (k values) and b of every clipped window, fitted over
+    /// that window's known pixels, averaged over the windows covering the pixel that held a known pixel: (ā[y, x, c], b̄[y, x]);
+    /// all NaN where no covering window held one.
+    /// </summary>
+    public static (double[,,] MeanA, double[,] MeanB) GuidedMeanCoefficients(double[][,] guide, double[,] depth, int r, double eps, bool zeroInvalid)
+    {
+        int h = depth.GetLength(0), w = depth.GetLength(1), k = guide.Length;
         var a = new double[h, w, k];
         var b = new double[h, w];
         var has = new bool[h, w];
@@ -79,7 +99,8 @@ static class Reference
                 b[y, x] = bb;
                 has[y, x] = true;
             }
-        var o = new double[h, w];
+        var meanA = new double[h, w, k];
+        var meanB = new double[h, w];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
@@ -94,10 +115,77 @@ static class Reference
                         mb += b[qy, qx];
                         for (int c = 0; c < k; c++) ma[c] += a[qy, qx, c];
                     }
-                if (n == 0) { o[y, x] = double.NaN; continue; }
-                double q = mb / n;
-                for (int c = 0; c < k; c++) q += ma[c] / n * guide[c][y, x];
-                o[y, x] = q;
+                meanB[y, x] = n > 0 ? mb / n : double.NaN;
+                for (int c = 0; c < k; c++) meanA[y, x, c] = n > 0 ? ma[c] / n : double.NaN;
+            }
+        return (meanA, meanB);
+    }
+
+    /// <summary>
+    /// Guided-filter upsampling (He and Sun's fast guided filter used for upsampling) of a w×h depth to the W×H guide:
+    /// 1. the guide is area-averaged onto the depth's grid (<see cref="AreaMean"/>);
+    /// 2. the radius R (full-resolution pixels) becomes r = max(1, round(R / s)) low-resolution pixels, s = max(W/w, H/h),
+    ///    rounded half to even;
+    /// 3. ā, b̄ of the guided filter with radius r at low resolution (<see cref="GuidedMeanCoefficients"/>, unknown depth
+    ///    left out of every window);
+    /// 4. ā, b̄ enlarged to W×H bilinearly at pixel centres: output (X, Y) sits at u = (X+½)·w/W − ½, v = (Y+½)·h/H − ½
+    ///    between the four nearest low-resolution pixels, weights (1 − |u − i|)(1 − |v − j|); pixels outside the grid and
+    ///    pixels whose ā, b̄ are unknown are left out and the rest renormalised;
+    /// 5. q = b̄ + Σ_c ā_c·I_c with the full-resolution guide I. Unknown (NaN) where no pixel with a positive weight is left.
+    /// A depth of the guide's size is plain <see cref="Guided"/> with radius R.
+    /// </summary>
+    public static double[,] GuidedUpsampled(double[][,] guide, double[,] depth, int R, double eps, bool zeroInvalid)
+    {
+        int H = guide[0].GetLength(0), W = guide[0].GetLength(1), h = depth.GetLength(0), w = depth.GetLength(1), k = guide.Length;
+        if (W == w && H == h) return Guided(guide, depth, R, eps, zeroInvalid);
+        var low = guide.Select(g => AreaMean(g, w, h)).ToArray();
+        double s = Math.Max((double)W / w, (double)H / h);
+        int r = Math.Max(1, (int)Math.Round(R / s, MidpointRounding.ToEven));
+        var (ma, mb) = GuidedMeanCoefficients(low, depth, r, eps, zeroInvalid);
+        var o = new double[H, W];
+        for (int Y = 0; Y < H; Y++)
+            for (int X = 0; X < W; X++)
+            {
+                double u = (X + 0.5) * w / W - 0.5, v = (Y + 0.5) * h / H - 0.5;
+                int i0 = (int)Math.Floor(u), j0 = (int)Math.Floor(v);
+                double den = 0, b = 0;
+                var a = new double[k];
+                for (int j = j0; j <= j0 + 1; j++)
+                    for (int i = i0; i <= i0 + 1; i++)
+                    {
+                        if (i < 0 || i >= w || j < 0 || j >= h || double.IsNaN(mb[j, i])) continue;
+                        double wt = (1 - Math.Abs(u - i)) * (1 - Math.Abs(v - j));
+                        den += wt;
+                        b += wt * mb[j, i];
+                        for (int c = 0; c < k; c++) a[c] += wt * ma[j, i, c];
+                    }
+                if (den <= 0) { o[Y, X] = double.NaN; continue; }
+                double q = b / den;
+                for (int c = 0; c < k; c++) q += a[c] / den * guide[c][Y, X];
+                o[Y, X] = q;
+            }
+        return o;
+    }
+
+    /// <summary>Mean of a [H, W] array over each low-res pixel's footprint [i·W/w, (i+1)·W/w) × [j·H/h, (j+1)·H/h), by fractional overlap.</summary>
+    public static double[,] AreaMean(double[,] g, int w, int h)
+    {
+        int H = g.GetLength(0), W = g.GetLength(1);
+        var o = new double[h, w];
+        for (int j = 0; j < h; j++)
+            for (int i = 0; i < w; i++)
+            {
+                double x0 = (double)i * W / w, x1 = (double)(i + 1) * W / w, y0 = (double)j * H / h, y1 = (double)(j + 1) * H / h;
+                double sum = 0, area = 0;
+                for (int y = (int)Math.Floor(y0); y < Math.Min(H, Math.Ceiling(y1)); y++)
+                    for (int x = (int)Math.Floor(x0); x < Math.Min(W, Math.Ceiling(x1)); x++)
+                    {
+                        double ox = Math.Min(x1, x + 1) - Math.Max(x0, x), oy = Math.Min(y1, y + 1) - Math.Max(y0, y);
+                        if (ox <= 0 || oy <= 0) continue;
+                        sum += ox * oy * g[y, x];
+                        area += ox * oy;
+                    }
+                o[j, i] = sum / area;
             }
         return o;
     }
