@@ -1,8 +1,8 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // Pass: vertical half of the table-driven resampling (see resample_h.comp). In mask mode the source holds the
-// weighted sums followed by the weight sums; the result is their ratio, or 0 where (almost) no valid sample
-// contributed, as Resampler.Resize does.
+// weighted sums followed by the weight sums; the result is their ratio, or NaN (unknown) where (almost) no valid
+// sample contributed, as Resampler.Resize with empty = NaN does: 0 could be a valid depth.
 #include "common.glsl"
 
 layout(std430, binding = 0) readonly buffer Src { float src[]; };
@@ -35,6 +35,6 @@ void main()
             acc += w * src[uint(c) * srcPlane + s];
             if (pc.masked != 0) wsum += w * src[uint(pc.planes + c) * srcPlane + s];
         }
-        dst[uint(c) * dstPlane + p.y * uint(pc.width) + p.x] = pc.masked != 0 ? (wsum > 1e-6 ? acc / wsum : 0.0) : acc;
+        dst[uint(c) * dstPlane + p.y * uint(pc.width) + p.x] = pc.masked != 0 ? (wsum > 1e-6 ? acc / wsum : NAN) : acc;
     }
 }

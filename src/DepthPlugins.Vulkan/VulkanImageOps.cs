@@ -65,7 +65,8 @@ public static unsafe class VulkanImageOps
             System.Buffer.MemoryCopy(job.Staging + inBytes + (ulong)y * pitch, (byte*)b.Data + y * b.RowStrideBytes, rowBytes, rowBytes);
     }
 
-    /// <summary><see cref="Resampler.Resize"/>; with <paramref name="validity"/>, invalid samples are skipped (normalised convolution).</summary>
+    /// <summary><see cref="Resampler.Resize"/>; with <paramref name="validity"/>, invalid samples are skipped (normalised convolution)
+    /// and pixels no valid sample reaches are NaN (Resampler.Resize's empty = NaN).</summary>
     public static Plane Resize(VulkanDevice dev, Plane src, int width, int height, ResampleFilter filter, DepthValidity? validity, long budget = VulkanRefineKernels.DefaultBudgetBytes)
         => Separable(dev, src, width, height, Resampler.Weights(src.Width, width, filter), Resampler.Weights(src.Height, height, filter),
             validity == null ? 0 : validity.Value.ZeroIsInvalid ? 2 : 1, budget);

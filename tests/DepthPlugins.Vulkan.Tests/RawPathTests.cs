@@ -120,6 +120,34 @@ public class RawPathTests
         }
     }
 
+    /// <summary>With zero a valid depth, a region that no known sample reaches must come out unknown (NaN) on both
+    /// paths, never as depth 0 (the upsampling passes once wrote 0 there).</summary>
+    [TestCase(RefineMethod.JointBilateral)]
+    [TestCase(RefineMethod.Guided)]
+    [TestCase(RefineMethod.JointBilateralUpsampling)]
+    public void UnknownRegionStaysUnknownWhenZeroIsValid(RefineMethod m)
+    {
+        var f = new Formats(PixelFormat.RgbaF32, AlphaMode.Straight, PixelFormat.GrayF32, PixelFormat.GrayF32, false, false);
+        const int W = 100, H = 61, w = 37, h = 23;
+        var (guide, depth) = Inputs(f, W, H, w, h, 90);
+        using (guide)
+        using (depth)
+        using (var cpu = new TestBuffer(W, H, PixelFormat.GrayF32))
+        using (var gpu = new TestBuffer(W, H, PixelFormat.GrayF32))
+        {
+            var low = PixelCodec.ReadDepth(depth.Buffer);
+            for (int y = 4; y < 18; y++) for (int x = 8; x < 26; x++) low[x, y] = float.NaN;
+            PixelCodec.WriteDepth(low, depth.Buffer);
+            var o = Options(m, f);
+            CpuEngine.RefineRaw(guide.Buffer, depth.Buffer, cpu.Buffer, o, Progress.None);
+            Gpu.Kernels().RefineRaw(guide.Buffer, depth.Buffer, gpu.Buffer, o, Progress.None);
+            var c = PixelCodec.ReadDepth(cpu.Buffer);
+            // The block's middle in output pixels (low-res (17, 11) at scale 2.7): far from every known sample.
+            Assert.That(float.IsNaN(c[46, 30]), $"CPU: {c[46, 30]} where no known depth reaches");
+            Assert.That(Compare.MaxSampleDiff(gpu, cpu), Is.LessThanOrEqualTo(m == RefineMethod.JointBilateralUpsampling ? 1e-4 : 2e-3));
+        }
+    }
+
     [Test]
     public void OutputMayAliasTheDepthInput()
     {
@@ -171,7 +199,7 @@ public class RawPathTests
     [TestCase(5, true, true, 1024)]
     public void GuidedTiledEqualsUntiledAcrossWalkAnchors(int r, bool grey, bool smaller, int budgetKib)
     {
-        // The walking guided passes start their running sums at anchors in image coordinates (32-row segments, 4-column
+        // The walking guided passes start their running sums at anchors in image coordinates (16-row segments, 4-column
         // groups), so a tile reads back to its outputs' anchors: tiles that start anywhere must still give identical bits.
         // Radius 24 walks strips of two warps (upsampling: the low-resolution radius is 8).
         var f = new Formats(PixelFormat.RgbaF32, AlphaMode.Straight, PixelFormat.GrayF32, PixelFormat.GrayF32, grey, true);

@@ -10,11 +10,12 @@ public enum ResampleFilter
 /// <summary>
 /// Separable resampling with pixel-centre alignment. When shrinking, the kernel is stretched by the scale factor
 /// (antialiased, as PIL's resize does); near borders the taps that fall outside are dropped and the rest renormalised.
-/// Optionally ignores invalid samples (normalised convolution), so holes never pull values towards zero.
+/// Optionally ignores invalid samples (normalised convolution), so holes never pull values towards zero; where no valid
+/// sample reaches, the output is `empty` (0 by default; NaN where 0 could be a valid value).
 /// </summary>
 public static class Resampler
 {
-    public static Plane Resize(Plane src, int width, int height, ResampleFilter filter, Func<float, bool>? isValid = null)
+    public static Plane Resize(Plane src, int width, int height, ResampleFilter filter, Func<float, bool>? isValid = null, float empty = 0f)
     {
         if (width == src.Width && height == src.Height && isValid == null) return src.Clone();
         var xs = Weights(src.Width, width, filter);
@@ -58,7 +59,7 @@ public static class Resampler
                     acc += w[k] * tmp[x, start + k];
                     if (tmpW != null) wsum += w[k] * tmpW[x, start + k];
                 }
-                if (tmpW != null) o[x] = wsum > 1e-6 ? (float)(acc / wsum) : 0f;
+                if (tmpW != null) o[x] = wsum > 1e-6 ? (float)(acc / wsum) : empty;
                 else o[x] = (float)acc;
             }
         });

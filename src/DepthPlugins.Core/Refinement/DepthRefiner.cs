@@ -51,7 +51,8 @@ public static class DepthRefiner
         switch (o.Method)
         {
             case RefineMethod.JointBilateral:
-                var full = smaller ? Resampler.Resize(depth, guide.Width, guide.Height, ResampleFilter.Bicubic, validity.IsValid) : depth;
+                // Unknown (NaN) where no known sample reaches: 0 may be a valid depth.
+                var full = smaller ? Resampler.Resize(depth, guide.Width, guide.Height, ResampleFilter.Bicubic, validity.IsValid, float.NaN) : depth;
                 progress.Report(smaller ? 0.1f : 0f);
                 result = kernels.JointBilateral(g, full, new(o.Radius, o.SigmaSpatial, o.SigmaRange), validity, progress.Stage(smaller ? 0.1f : 0f, 1f));
                 break;

@@ -44,9 +44,10 @@ public static class GuidedFilter
         var mean = new Plane[nc + 1];
         for (int c = 0; c <= nc; c++) mean[c] = new Plane(depth.Width, depth.Height);
         MeanCoefficients(coef, nc, depth.Width, depth.Height, radius, lowGuide.Channels, null, mean, progress.Stage(0.6f, 0.85f), par);
-        // Coefficients are smooth: bilinear upsampling of them keeps the guide's edges (they enter through I).
+        // Coefficients are smooth: bilinear upsampling of them keeps the guide's edges (they enter through I). Where no
+        // window had coefficients the output is unknown (NaN), not 0, which may be a valid depth.
         for (int i = 0; i < mean.Length; i++)
-            mean[i] = Resampler.Resize(mean[i], guide.Width, guide.Height, ResampleFilter.Bilinear, float.IsFinite);
+            mean[i] = Resampler.Resize(mean[i], guide.Width, guide.Height, ResampleFilter.Bilinear, float.IsFinite, float.NaN);
         var o = new Plane(guide.Width, guide.Height);
         var chans = guide.Channels;
         Parallel.For(0, guide.Height, par.Options, y =>
