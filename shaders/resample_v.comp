@@ -1,8 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // Pass: vertical half of the table-driven resampling (see resample_h.comp). In mask mode the source holds the
-// weighted sums followed by the weight sums; the result is their ratio, or NaN (unknown) where (almost) no valid
-// sample contributed, as Resampler.Resize with empty = NaN does: 0 could be a valid depth.
+// weighted sums followed by the weight sums; the result is their ratio, or NaN (unknown) where the valid samples'
+// weight is at most minWeight: 1e-6 (almost none contributed, as Resampler.Resize with empty = NaN does: 0 could be a
+// valid depth), or the cascade's 0.3 for its bicubic start (CascadeUpsampling.Enlarge).
 #include "common.glsl"
 
 layout(std430, binding = 0) readonly buffer Src { float src[]; };
@@ -17,6 +18,7 @@ layout(push_constant) uniform Params
     int dstRows;
     int planes;
     int masked;
+    float minWeight;
 } pc;
 
 void main()
@@ -35,6 +37,6 @@ void main()
             acc += w * src[uint(c) * srcPlane + s];
             if (pc.masked != 0) wsum += w * src[uint(pc.planes + c) * srcPlane + s];
         }
-        dst[uint(c) * dstPlane + p.y * uint(pc.width) + p.x] = pc.masked != 0 ? (wsum > 1e-6 ? acc / wsum : NAN) : acc;
+        dst[uint(c) * dstPlane + p.y * uint(pc.width) + p.x] = pc.masked != 0 ? (wsum > pc.minWeight ? acc / wsum : NAN) : acc;
     }
 }

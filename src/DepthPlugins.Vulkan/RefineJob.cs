@@ -709,7 +709,7 @@ sealed unsafe class RefineJob
 
     static void ResampleV(GpuJob job, Slice src, Slice dst, Slice taps, Slice weights, int width, int srcRows, int dstRows, int planes, bool masked, Span<byte> pb)
     {
-        job.Dispatch("resample_v", [src, dst, taps, weights], new Push(pb).Int(width).Int(srcRows).Int(dstRows).Int(planes).Int(masked ? 1 : 0).Bytes, (uint)width, (uint)dstRows);
+        job.Dispatch("resample_v", [src, dst, taps, weights], new Push(pb).Int(width).Int(srcRows).Int(dstRows).Int(planes).Int(masked ? 1 : 0).Float(1e-6f).Bytes, (uint)width, (uint)dstRows);
         job.ComputeBarrier();
     }
 }

@@ -102,13 +102,14 @@ public static unsafe class VulkanImageOps
         Span<byte> pb = stackalloc byte[(int)VulkanDevice.PushConstantBytes];
         job.Dispatch("resample_h", [arena[0], arena[5], arena[1], arena[2]], new Push(pb).Int(sw).Int(sh).Int(width).Int(1).Int(mask).Bytes, (uint)width, (uint)sh);
         job.ComputeBarrier();
-        job.Dispatch("resample_v", [arena[5], arena[6], arena[3], arena[4]], new Push(pb).Int(width).Int(sh).Int(height).Int(1).Int(mask != 0 ? 1 : 0).Bytes, (uint)width, (uint)height);
+        job.Dispatch("resample_v", [arena[5], arena[6], arena[3], arena[4]], new Push(pb).Int(width).Int(sh).Int(height).Int(1).Int(mask != 0 ? 1 : 0).Float(1e-6f).Bytes, (uint)width, (uint)height);
         job.Download(arena[6], up, outBytes);
         job.Submit();
         return ReadPlanes(job.Staging + up, 1, width, height)[0];
     }
 
-    static (int[] Taps, float[] Weights) Flatten((int Start, double[] W)[] table)
+    /// <summary>A resampling table as the resample_h/v passes read it: per output (first tap, count, weight offset), and float weights.</summary>
+    internal static (int[] Taps, float[] Weights) Flatten((int Start, double[] W)[] table)
     {
         var taps = new int[3 * table.Length];
         var w = new List<float>();

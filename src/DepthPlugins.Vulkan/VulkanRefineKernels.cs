@@ -27,7 +27,7 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
     // Device buffers of the last operation, reused by the next one that fits (kept until Dispose).
     readonly JobCache _jobs = new();
 
-    /// <param name="cpu">The threads of the passes that run on the host (the cascade, for now).</param>
+    /// <param name="cpu">The threads of the passes that run on the host (the cascade, when an image does not fit the budget).</param>
     public VulkanRefineKernels(VulkanDevice device, long budgetBytes = DefaultBudgetBytes, Parallelism? cpu = null)
     {
         if (budgetBytes <= 0) throw DpException.Invalid($"device memory budget {budgetBytes} must be positive");
@@ -58,9 +58,16 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
 
     public Plane Fdkn(FdknModel model, Plane guideLuma, Plane target, Progress progress) => FdknTimed(model, guideLuma, target, progress).Result;
 
-    /// <summary>The cascade has no shaders yet: it runs on the CPU, with the context's threads.</summary>
+    /// <summary>The cascade on the device (<see cref="CascadeJob"/>) when the whole image fits the budget. Its
+    /// back-projection is global (the whole estimate against the whole input), so it is not tiled: a larger image runs
+    /// the CPU cascade, with the context's threads.</summary>
     public Plane Cascade(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress)
-        => CascadeUpsampling.Apply(guide, depth, p, validity, progress, _cpu);
+    {
+        CascadeUpsampling.Validate(guide, depth, p);
+        Plane? result;
+        lock (_run) result = new CascadeJob(Device, guide, depth, p, validity).Run((ulong)BudgetBytes, progress, _jobs);
+        return result ?? CascadeUpsampling.Apply(guide, depth, p, validity, progress, _cpu);
+    }
 
     /// <summary>FDKN on the device (<see cref="FdknJob"/>) with the GPU time of its passes (FilterMs = ComputeMs: every
     /// pass is FDKN's; Tiles = strips).</summary>

@@ -33,7 +33,7 @@ public static class CascadeUpsampling
     /// <summary>The bicubic start is trusted where known samples carry at least this share of the kernel's weight
     /// (its negative lobes make smaller sums unstable); elsewhere the first stage fills in. Not a dyadic fraction, which
     /// partial sums of the kernel's weights hit exactly (a tie that float and double would break differently).</summary>
-    const float MinStartWeight = 0.3f;
+    public const float MinStartWeight = 0.3f;
 
     const float RangeExponentFloor = -60f;
 
@@ -70,11 +70,17 @@ public static class CascadeUpsampling
         return hh[hh.Count / 2] / 0.6745;
     }
 
-    public static Plane Apply(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress, Parallelism par)
+    /// <summary>The checks every backend makes before running the cascade.</summary>
+    public static void Validate(Image guide, Plane depth, CascadeParams p)
     {
         if (p.StartRadius < 0 || !(p.SigmaRange > 0)) throw DpException.Invalid("cascade: start radius ≥ 0 and sigma range > 0 required");
+        if (depth.Width > guide.Width || depth.Height > guide.Height) throw DpException.Invalid("cascade: the depth is larger than the guide");
+    }
+
+    public static Plane Apply(Image guide, Plane depth, CascadeParams p, DepthValidity validity, Progress progress, Parallelism par)
+    {
+        Validate(guide, depth, p);
         int W = guide.Width, H = guide.Height, w = depth.Width, h = depth.Height;
-        if (w > W || h > H) throw DpException.Invalid("cascade: the depth is larger than the guide");
         var (d, m) = validity.Split(depth);
         var radii = Radii(p.StartRadius > 0 ? p.StartRadius : AutoStartRadius(W, H, w, h));
         double tau = NoiseThreshold * NoiseSigma(d, m, w, h);
