@@ -63,7 +63,7 @@ public class RawPathTests
     };
 
     /// <summary>A method without device passes is refused by the raw path (never silently run as another method),
-    /// and the engine then refines it through the planes path with the same result as the CPU engine.</summary>
+    /// and the engine then refines it through the planes path with the CPU engine's result (within one output step).</summary>
     [Test]
     public void MethodsWithoutRawPathAreRefusedAndRoutedByTheEngine()
     {
@@ -88,7 +88,8 @@ public class RawPathTests
                     _ = Gpu.Device; // fails or skips with the reason when no device exists
                     engine.RefineRaw(guide.Buffer, depth.Buffer, gpu.Buffer, o, Progress.None);
                 }
-                Assert.That(Compare.MaxSampleDiff(gpu, cpu), Is.EqualTo(0), m.ToString());
+                // Cascade now runs on the device through this route (float sums within 1e-6 of the CPU's): one 16-bit step at most.
+                Assert.That(Compare.MaxSampleDiff(gpu, cpu), Is.LessThanOrEqualTo(1), m.ToString());
             }
         }
     }
