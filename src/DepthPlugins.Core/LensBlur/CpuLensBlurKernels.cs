@@ -35,10 +35,9 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         var plan = scene.Layers;
         int w = scene.Width, h = scene.Height;
         if (plan.Width != w || plan.Height != h) throw new DpException(DpStatus.Internal, "layer plan and image differ in size");
-        var kernels = new BokehKernel[plan.Count];
-        Parallel.For(0, plan.Count, par.Options, k => kernels[k] = new BokehKernel(plan.Radius(k), scene.Shape));
+        var layers = new LayerKernel[plan.Count];
+        Parallel.For(0, plan.Count, par.Options, k => layers[k] = new LayerKernel(plan.Radius(k), scene.Shape, scene.FullResolution));
         var presence = LayerPresence.Build(plan, par);
-        int maxExtent = kernels.Max(k => k.Extent);
 
         // Source channels: premultiplied colour, then alpha (if any); occupancy is the layer weight itself.
         var sources = scene.Alpha == null ? scene.Colour : [.. scene.Colour, scene.Alpha];
@@ -48,12 +47,13 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         var untouched = new bool[(long)w * h];
 
         int tilesX = (w + TileW - 1) / TileW, tilesY = (h + TileH - 1) / TileH;
-        using var ctx = new Context(plan, kernels, presence, sources, outs, untouched);
+        using var ctx = new Context(plan, layers, presence, sources, outs, untouched);
+        var size = WorkspaceSize.For(layers);
         // Bands of consecutive tiles (row-major), not of tile rows: tiles differ in cost by the layers they hold, and
         // mixing tiles of several rows in a band evens out the parallel waves.
         Bands.Run(tilesX * tilesY, (t0, t1) =>
         {
-            using var ws = new Workspace(sources.Length + 1, maxExtent);
+            using var ws = new Workspace(sources.Length + 1, size);
             for (int t = t0; t < t1; t++)
             {
                 int tx = t % tilesX, ty = t / tilesX;
@@ -68,10 +68,10 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     {
         readonly List<GCHandle> _pins = [];
 
-        public Context(LayerPlan plan, BokehKernel[] kernels, LayerPresence presence, Plane[] sources, Plane[] outs, bool[] untouched)
+        public Context(LayerPlan plan, LayerKernel[] layers, LayerPresence presence, Plane[] sources, Plane[] outs, bool[] untouched)
         {
             Plan = plan;
-            Kernels = kernels;
+            Layers = layers;
             Presence = presence;
             Sources = sources;
             Outs = outs;
@@ -80,6 +80,8 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             Upper = (float*)Pin(plan.UpperWeight);
             Source = new nint[sources.Length];
             for (int i = 0; i < sources.Length; i++) Source[i] = (nint)Pin(sources[i].Data);
+            DownWeights = new float[LayerKernel.MaxScale + 1][];
+            for (int sc = 2; sc <= LayerKernel.MaxScale; sc *= 2) DownWeights[sc] = LayerKernel.DownsampleWeights(sc);
         }
 
         void* Pin(Array a)
@@ -90,7 +92,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         }
 
         public LayerPlan Plan { get; }
-        public BokehKernel[] Kernels { get; }
+        public LayerKernel[] Layers { get; }
         public LayerPresence Presence { get; }
         public Plane[] Sources { get; }
         public Plane[] Outs { get; }
@@ -99,6 +101,8 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         public float* Upper { get; }
         /// <summary>Pinned addresses of the source planes.</summary>
         public nint[] Source { get; }
+        /// <summary>Per scale s &gt; 1, D's weights along one axis.</summary>
+        public float[][] DownWeights { get; }
 
         public void Dispose()
         {
@@ -106,26 +110,64 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         }
     }
 
+    /// <summary>Footprint on the coarse grid of a layer at scale s: storage columns and rows a full tile's outputs
+    /// interpolate between, padded to whole narrow gather steps.</summary>
+    static int CoarseFootprintW(int s) => (TileW / s + 2 + NarrowStep - 1) / NarrowStep * NarrowStep;
+    static int CoarseFootprintH(int s) => TileH / s + 2;
+
+    /// <summary>Per-channel buffer sizes a thread needs for the given layers (the largest of any layer).</summary>
+    readonly record struct WorkspaceSize(int Stride, int Rows, int FullCols)
+    {
+        public static WorkspaceSize For(LayerKernel[] layers)
+        {
+            int stride = 0, rows = 0, fullCols = 0;
+            foreach (var lk in layers)
+            {
+                int e = lk.Kernel.Extent, s = lk.Scale;
+                if (s == 1)
+                {
+                    stride = Math.Max(stride, TileW + 2 * e + 1 + Step);
+                    rows = Math.Max(rows, TileH + 2 * e);
+                }
+                else
+                {
+                    int cols = CoarseFootprintW(s) + 2 * e;
+                    stride = Math.Max(stride, cols + 1 + NarrowStep);
+                    rows = Math.Max(rows, CoarseFootprintH(s) + 2 * e);
+                    fullCols = Math.Max(fullCols, s * (cols - 1) + 2 * s);
+                }
+            }
+            return new WorkspaceSize(stride, rows, fullCols);
+        }
+    }
+
     /// <summary>Thread-local buffers: a window of L (layer-weighted values) and P (row prefix sums) per channel, the
-    /// tile accumulators and the tile's gathered values per channel. Native memory: fixed addresses for the vector loops.</summary>
+    /// tile accumulators and the tile's gathered values per channel; for coarse layers, full-resolution row sums (V),
+    /// the coarse gathered footprint (G) and its rows interpolated to full-resolution columns (H). Native memory: fixed
+    /// addresses for the vector loops.</summary>
     sealed unsafe class Workspace : IDisposable
     {
-        public readonly int Channels, Stride, Rows;
-        public readonly float* L, P, Acc, T, Near, Gathered, Weight;
-        public readonly int* Span0, Span1;
+        public readonly int Channels, Stride, Rows, FullCols;
+        public readonly float* L, P, Acc, T, Near, Gathered, Weight, V, G, H;
+        public readonly int* Span0, Span1, ColI;
+        public readonly float* ColF;
         public readonly bool* RowHas;
         /// <summary>Per window row, the first and last column holding layer weight.</summary>
         public readonly int* ColMin, ColMax;
         readonly void* _block;
 
-        public Workspace(int channels, int maxExtent)
+        public Workspace(int channels, WorkspaceSize size)
         {
             Channels = channels;
-            Stride = TileW + 2 * maxExtent + 1 + Step;
-            Rows = TileH + 2 * maxExtent;
+            Stride = size.Stride;
+            Rows = size.Rows;
+            FullCols = Math.Max(size.FullCols, 1) + Step;
             long window = (long)Stride * Rows;
             long tile = (long)TileW * TileH;
-            long floats = 2 * window * channels + tile * (channels - 1) + 2 * tile + tile * channels + Stride + 2 * TileH;
+            long foot = (long)CoarseFootprintW(2) * CoarseFootprintH(2), footRows = (long)CoarseFootprintH(2) * TileW;
+            int weightLen = Math.Max(Stride, FullCols);
+            long floats = 2 * window * channels + tile * (channels - 1) + 2 * tile + tile * channels + weightLen
+                          + (long)FullCols * channels + foot * channels + footRows * channels + 2L * TileW + 2 * TileH;
             _block = NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float) + 2L * Rows * sizeof(int) + Rows), 64);
             var f = (float*)_block;
             L = f; f += window * channels;
@@ -134,19 +176,34 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             T = f; f += tile;
             Near = f; f += tile;
             Gathered = f; f += tile * channels;
+            V = f; f += (long)FullCols * channels;
+            G = f; f += foot * channels;
+            H = f; f += footRows * channels;
+            ColF = f; f += TileW;
+            ColI = (int*)f; f += TileW;
             Span0 = (int*)f; f += TileH;
             Span1 = (int*)f; f += TileH;
-            Weight = f; f += Stride;
+            Weight = f; f += weightLen;
             ColMin = (int*)f;
             ColMax = ColMin + Rows;
             RowHas = (bool*)(ColMax + Rows);
         }
 
-        public float* LChannel(int c) => L + (long)c * Stride * Rows;
-        public float* PChannel(int c) => P + (long)c * Stride * Rows;
-
         public void Dispose() => NativeMemory.AlignedFree(_block);
     }
+
+    /// <summary>A window of layer-weighted values (L) and their row prefix sums (P), channel after channel, rows
+    /// <see cref="Stride"/> apart; <see cref="RowHas"/> says which rows hold any weight.</summary>
+    readonly unsafe struct Window(float* l, float* p, long stride, long channelSize, bool* rowHas)
+    {
+        public readonly float* LBase = l, PBase = p;
+        public readonly long Stride = stride, ChannelSize = channelSize;
+        public readonly bool* RowHas = rowHas;
+        public float* L(int ch) => LBase + ch * ChannelSize;
+        public float* P(int ch) => PBase + ch * ChannelSize;
+    }
+
+    static unsafe Window FullWindow(Workspace ws, int rows) => new(ws.L, ws.P, ws.Stride, (long)ws.Stride * rows, ws.RowHas);
 
     static unsafe void RenderTile(Context c, Workspace ws, int x0, int y0, int tw, int th)
     {
@@ -158,46 +215,29 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         new Span<float>(ws.T, TileW * TileH).Clear();
         new Span<float>(ws.Near, TileW * TileH).Clear();
 
-        // The nearest layer that covers the whole tile's window with weight 1 hides everything behind it: start there.
+        // The nearest layer that covers everything reaching the tile with weight 1 hides everything behind it: start there.
         int first = 0;
         bool opaqueFirst = false;
         for (int k = plan.Count - 1; k >= 0 && !opaqueFirst; k--)
         {
-            int e = c.Kernels[k].Extent;
+            int e = c.Layers[k].Reach;
             if (c.Presence.Opaque(k, x0 - e, x0 + tw - 1 + e, y0 - e, y0 + th - 1 + e)) (first, opaqueFirst) = (k, true);
         }
         for (int k = first; k < plan.Count; k++)
         {
-            var kernel = c.Kernels[k];
-            int e = kernel.Extent;
-            if (!c.Presence.Any(k, x0 - e, x0 + tw - 1 + e, y0 - e, y0 + th - 1 + e)) continue;
-            if (!BuildWindow(c, ws, k, x0 - e, y0 - e, twPad + 2 * e, th + 2 * e)) continue;
-            // Per output row, the columns this layer can reach from the window rows under the kernel: [min − 2e, max],
-            // in whole gather steps; rows it cannot reach keep acc and T as they are.
-            int* span0 = ws.Span0, span1 = ws.Span1;
-            for (int oy = 0; oy < th; oy++)
-            {
-                int cmin = int.MaxValue, cmax = -1;
-                for (int r = oy; r <= oy + 2 * e; r++)
-                    if (ws.RowHas[r])
-                    {
-                        cmin = Math.Min(cmin, ws.ColMin[r]);
-                        cmax = Math.Max(cmax, ws.ColMax[r]);
-                    }
-                span0[oy] = cmax < 0 ? 0 : Math.Max(0, cmin - 2 * e) / Step * Step;
-                span1[oy] = cmax < 0 ? 0 : Math.Min(twPad, (cmax / Step + 1) * Step);
-            }
-            // Channel by channel, column step by column step, row after row: consecutive rows share all but one kernel
-            // row of window data, which then stays in the L1 cache.
+            var lk = c.Layers[k];
+            int reach = lk.Reach;
+            if (!c.Presence.Any(k, x0 - reach, x0 + tw - 1 + reach, y0 - reach, y0 + th - 1 + reach)) continue;
             // An opaque first layer has occupancy exactly 1 (its kernel sums to 1 over weights that are all 1): not gathered.
             bool opaque = opaqueFirst && k == first;
             float* occAll = ws.Gathered + (long)(ws.Channels - 1) * TileH * TileW;
             if (opaque) new Span<float>(occAll, TileW * TileH).Fill(1f);
-            for (int ch = 0; ch < (opaque ? nOut : ws.Channels); ch++)
-                for (int ox = 0; ox < twPad; ox += Step)
-                    for (int oy = 0; oy < th; oy++)
-                        if (ox >= span0[oy] && ox < span1[oy])
-                            Gather(ws, ch, kernel, oy, ox, ws.Gathered + ((long)ch * TileH + oy) * TileW + ox);
+            int nGather = opaque ? nOut : ws.Channels;
+            bool any = lk.Scale == 1
+                ? FullResolutionLayer(c, ws, k, lk.Kernel, x0, y0, th, twPad, nGather)
+                : CoarseLayer(c, ws, k, lk, x0, y0, th, twPad, nGather);
+            if (!any) continue;
+            int* span0 = ws.Span0, span1 = ws.Span1;
             bool nearer = k > plan.Center;
             for (int oy = 0; oy < th; oy++)
             {
@@ -234,6 +274,128 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         }
     }
 
+    /// <summary>
+    /// A full-resolution layer over the tile: its window, then the gather of the first <paramref name="nGather"/> channels
+    /// into the tile's gathered values, over the columns each output row can receive light in (<see cref="Workspace.Span0"/>
+    /// and <see cref="Workspace.Span1"/>; rows it cannot reach keep acc and T as they are). False when the layer has no
+    /// weight in the window.
+    /// </summary>
+    static unsafe bool FullResolutionLayer(Context c, Workspace ws, int k, BokehKernel kernel, int x0, int y0, int th, int twPad, int nGather)
+    {
+        int e = kernel.Extent;
+        int cols = twPad + 2 * e, rows = th + 2 * e;
+        var win = FullWindow(ws, rows);
+        if (!BuildWindow(c, ws, win, k, x0 - e, y0 - e, cols, rows)) return false;
+        // Per output row, the columns this layer can reach from the window rows under the kernel: [min − 2e, max],
+        // in whole gather steps.
+        int* span0 = ws.Span0, span1 = ws.Span1;
+        for (int oy = 0; oy < th; oy++)
+        {
+            int cmin = int.MaxValue, cmax = -1;
+            for (int r = oy; r <= oy + 2 * e; r++)
+                if (ws.RowHas[r])
+                {
+                    cmin = Math.Min(cmin, ws.ColMin[r]);
+                    cmax = Math.Max(cmax, ws.ColMax[r]);
+                }
+            span0[oy] = cmax < 0 ? 0 : Math.Max(0, cmin - 2 * e) / Step * Step;
+            span1[oy] = cmax < 0 ? 0 : Math.Min(twPad, (cmax / Step + 1) * Step);
+        }
+        // Channel by channel, column step by column step, row after row: consecutive rows share all but one kernel
+        // row of window data, which then stays in the L1 cache.
+        for (int ch = 0; ch < nGather; ch++)
+            for (int ox = 0; ox < twPad; ox += Step)
+                for (int oy = 0; oy < th; oy++)
+                    if (ox >= span0[oy] && ox < span1[oy])
+                        Gather(win, ch, kernel, oy, ox, ws.Gathered + ((long)ch * TileH + oy) * TileW + ox);
+        return true;
+    }
+
+    /// <summary>
+    /// A layer blurred on the coarse grid of scale s (<see cref="LayerKernel"/>): the coarse window of D(layer-weighted
+    /// values) around the tile's footprint, the gather with the coarse kernel over the footprint, and bilinear
+    /// interpolation of the footprint to the tile's pixels (all columns of every row that can receive light). False
+    /// when the layer has no weight in the window.
+    /// </summary>
+    static unsafe bool CoarseLayer(Context c, Workspace ws, int k, LayerKernel lk, int x0, int y0, int th, int twPad, int nGather)
+    {
+        int s = lk.Scale, e = lk.Kernel.Extent;
+        // Footprint: the storage indices the tile's columns [x0, x0 + twPad) and rows interpolate between.
+        int ia = LayerKernel.Upsample(x0, s).I0, ja = LayerKernel.Upsample(y0, s).I0;
+        int fh = LayerKernel.Upsample(y0 + th - 1, s).I0 + 2 - ja;
+        int fw = CoarseFootprintW(s);
+        int cols = fw + 2 * e, rows = fh + 2 * e;
+        var win = new Window(ws.L, ws.P, ws.Stride, (long)ws.Stride * rows, ws.RowHas);
+        if (!BuildCoarseWindow(c, ws, win, k, s, ia - e, ja - e, cols, rows)) return false;
+
+        float* g = ws.G, hbuf = ws.H;
+        long gChannel = (long)fh * fw, hChannel = (long)fh * TileW;
+        // Footprint rows that can receive light: some window row under the kernel has weight.
+        Span<bool> footHas = stackalloc bool[fh];
+        for (int fr = 0; fr < fh; fr++)
+        {
+            footHas[fr] = false;
+            for (int r = fr; r <= fr + 2 * e && !footHas[fr]; r++) footHas[fr] = ws.RowHas[r];
+        }
+        for (int ch = 0; ch < nGather; ch++)
+            for (int fr = 0; fr < fh; fr++)
+            {
+                float* dst = g + ch * gChannel + (long)fr * fw;
+                if (!footHas[fr])
+                {
+                    new Span<float>(dst, fw).Clear();
+                    continue;
+                }
+                for (int ox = 0; ox < fw; ox += NarrowStep) GatherNarrow(win, ch, lk.Kernel, fr, ox, dst + ox);
+            }
+
+        // Bilinear interpolation, columns first (per footprint row), then rows (a vector at a time).
+        for (int ox = 0; ox < twPad; ox++)
+        {
+            var (i0, f) = LayerKernel.Upsample(x0 + ox, s);
+            ws.ColI[ox] = i0 - ia;
+            ws.ColF[ox] = f;
+        }
+        for (int ch = 0; ch < nGather; ch++)
+            for (int fr = 0; fr < fh; fr++)
+            {
+                if (!footHas[fr]) continue;
+                float* src = g + ch * gChannel + (long)fr * fw, dst = hbuf + ch * hChannel + (long)fr * TileW;
+                for (int ox = 0; ox < twPad; ox++)
+                {
+                    float a = src[ws.ColI[ox]];
+                    dst[ox] = a + ws.ColF[ox] * (src[ws.ColI[ox] + 1] - a);
+                }
+            }
+        int* span0 = ws.Span0, span1 = ws.Span1;
+        int vf = Vector<float>.Count;
+        for (int oy = 0; oy < th; oy++)
+        {
+            var (j0, fy) = LayerKernel.Upsample(y0 + oy, s);
+            int fr = j0 - ja;
+            bool has0 = footHas[fr], has1 = footHas[fr + 1];
+            span0[oy] = 0;
+            span1[oy] = has0 || has1 ? twPad : 0;
+            if (!has0 && !has1) continue;
+            var vfy = new Vector<float>(fy);
+            for (int ch = 0; ch < nGather; ch++)
+            {
+                float* a = hbuf + ch * hChannel + (long)fr * TileW, b = a + TileW;
+                float* dst = ws.Gathered + ((long)ch * TileH + oy) * TileW;
+                // A footprint row without light was not interpolated: it is zero.
+                if (!has0) for (int x = 0; x < twPad; x += vf) (vfy * Vector.Load(b + x)).Store(dst + x);
+                else if (!has1) for (int x = 0; x < twPad; x += vf) (Vector.Load(a + x) - vfy * Vector.Load(a + x)).Store(dst + x);
+                else
+                    for (int x = 0; x < twPad; x += vf)
+                    {
+                        var va = Vector.Load(a + x);
+                        (va + vfy * (Vector.Load(b + x) - va)).Store(dst + x);
+                    }
+            }
+        }
+        return true;
+    }
+
     /// <summary>acc = g + (1 − occ)·acc, vectorised.</summary>
     static unsafe void Over(float* g, float* occ, float* acc, int x0, int x1)
     {
@@ -242,65 +404,81 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     }
 
     /// <summary>
-    /// Fills the window whose top-left source pixel is (sx0, sy0) with layer k's weighted values (L) and their row prefix
-    /// sums (P[i] = Σ L[&lt;i]) for every channel; the last channel is the occupancy. Returns false when the layer has no
-    /// weight anywhere in the window. The weights and L are computed a vector at a time.
+    /// Layer k's weight of the image row <paramref name="sy"/> at columns sx0 .. sx0 + cols − 1 into
+    /// <paramref name="wbuf"/> (0 outside the image). Returns false when all are 0; otherwise [ca, cb) is the part inside
+    /// the image and [first, last] the columns with weight. The weights are computed a vector at a time.
     /// </summary>
-    static unsafe bool BuildWindow(Context c, Workspace ws, int k, int sx0, int sy0, int cols, int rows)
+    static unsafe bool RowWeights(Context c, int k, int sy, int sx0, int cols, float* wbuf, out int ca, out int cb, out int first, out int last)
     {
-        var plan = c.Plan;
-        int w = plan.Width, h = plan.Height;
-        int nSrc = c.Sources.Length;
-        bool any = false;
-        float* wbuf = ws.Weight;
+        int w = c.Plan.Width;
+        long rowStart = (long)sy * w;
+        ca = Math.Max(0, -sx0);
+        cb = Math.Min(cols, w - sx0);
+        first = last = 0;
+        if (ca >= cb) return false;
+        byte* lower = c.Lower + rowStart + sx0;
+        float* upper = c.Upper + rowStart + sx0;
         int vf = Vector<float>.Count, vb = Vector<byte>.Count;
         var kLo = new Vector<uint>((uint)k);
         var kUp = new Vector<uint>((uint)(k - 1));
+        var anyV = Vector<float>.Zero;
+        int col = ca;
+        for (; col + vb <= cb; col += vb)
+        {
+            // Layer indices widened byte → uint, four float vectors' worth at a time.
+            Vector.Widen(Vector.Load(lower + col), out Vector<ushort> b0, out Vector<ushort> b1);
+            Vector.Widen(b0, out Vector<uint> i0, out Vector<uint> i1);
+            Vector.Widen(b1, out Vector<uint> i2, out Vector<uint> i3);
+            anyV |= LayerWeight(i0, Vector.Load(upper + col), kLo, kUp, wbuf + col);
+            anyV |= LayerWeight(i1, Vector.Load(upper + col + vf), kLo, kUp, wbuf + col + vf);
+            anyV |= LayerWeight(i2, Vector.Load(upper + col + 2 * vf), kLo, kUp, wbuf + col + 2 * vf);
+            anyV |= LayerWeight(i3, Vector.Load(upper + col + 3 * vf), kLo, kUp, wbuf + col + 3 * vf);
+        }
+        bool has = anyV != Vector<float>.Zero;
+        for (; col < cb; col++)
+        {
+            int lo = lower[col];
+            float t = upper[col];
+            float wt = lo == k ? 1f - t : lo + 1 == k ? t : 0f;
+            wbuf[col] = wt;
+            has |= wt != 0f;
+        }
+        if (!has) return false;
+        first = ca;
+        last = cb - 1;
+        while (wbuf[first] == 0f) first++;
+        while (wbuf[last] == 0f) last--;
+        new Span<float>(wbuf, ca).Clear();
+        new Span<float>(wbuf + cb, cols - cb).Clear();
+        return true;
+    }
+
+    /// <summary>
+    /// Fills the window whose top-left source pixel is (sx0, sy0) with layer k's weighted values (L) and their row prefix
+    /// sums (P[i] = Σ L[&lt;i]) for every channel; the last channel is the occupancy. Returns false when the layer has no
+    /// weight anywhere in the window.
+    /// </summary>
+    static unsafe bool BuildWindow(Context c, Workspace ws, Window win, int k, int sx0, int sy0, int cols, int rows)
+    {
+        int w = c.Plan.Width, h = c.Plan.Height;
+        int nSrc = c.Sources.Length;
+        bool any = false;
+        float* wbuf = ws.Weight;
+        int vf = Vector<float>.Count;
         for (int r = 0; r < rows; r++)
         {
             int sy = sy0 + r;
-            ws.RowHas[r] = false;
+            win.RowHas[r] = false;
             if (sy < 0 || sy >= h) continue;
-            long rowStart = (long)sy * w;
-            // Columns [ca, cb) of the window lie inside the image; the rest is zero.
-            int ca = Math.Max(0, -sx0), cb = Math.Min(cols, w - sx0);
-            byte* lower = c.Lower + rowStart + sx0;
-            float* upper = c.Upper + rowStart + sx0;
-            var anyV = Vector<float>.Zero;
-            int col = ca;
-            for (; col + vb <= cb; col += vb)
-            {
-                // Layer indices widened byte → uint, four float vectors' worth at a time.
-                Vector.Widen(Vector.Load(lower + col), out Vector<ushort> b0, out Vector<ushort> b1);
-                Vector.Widen(b0, out Vector<uint> i0, out Vector<uint> i1);
-                Vector.Widen(b1, out Vector<uint> i2, out Vector<uint> i3);
-                anyV |= LayerWeight(i0, Vector.Load(upper + col), kLo, kUp, wbuf + col);
-                anyV |= LayerWeight(i1, Vector.Load(upper + col + vf), kLo, kUp, wbuf + col + vf);
-                anyV |= LayerWeight(i2, Vector.Load(upper + col + 2 * vf), kLo, kUp, wbuf + col + 2 * vf);
-                anyV |= LayerWeight(i3, Vector.Load(upper + col + 3 * vf), kLo, kUp, wbuf + col + 3 * vf);
-            }
-            bool has = anyV != Vector<float>.Zero;
-            for (; col < cb; col++)
-            {
-                int lo = lower[col];
-                float t = upper[col];
-                float wt = lo == k ? 1f - t : lo + 1 == k ? t : 0f;
-                wbuf[col] = wt;
-                has |= wt != 0f;
-            }
-            if (!has) continue;
-            ws.RowHas[r] = true;
+            if (!RowWeights(c, k, sy, sx0, cols, wbuf, out int ca, out int cb, out int first, out int last)) continue;
+            win.RowHas[r] = true;
             any = true;
-            int first = ca, last = cb - 1;
-            while (wbuf[first] == 0f) first++;
-            while (wbuf[last] == 0f) last--;
             ws.ColMin[r] = first;
             ws.ColMax[r] = last;
-            new Span<float>(wbuf, ca).Clear();
-            new Span<float>(wbuf + cb, cols - cb).Clear();
+            long rowStart = (long)sy * w;
             for (int ch = 0; ch <= nSrc; ch++)
             {
-                float* l = ws.LChannel(ch) + (long)r * ws.Stride;
+                float* l = win.L(ch) + r * win.Stride;
                 float* src = ch < nSrc ? (float*)c.Source[ch] + rowStart + sx0 : null;
                 if (src == null) new Span<float>(wbuf, cols).CopyTo(new Span<float>(l, cols));
                 else
@@ -311,7 +489,74 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
                     for (; x + vf <= cb; x += vf) (Vector.Load(wbuf + x) * Vector.Load(src + x)).Store(l + x);
                     for (; x < cb; x++) l[x] = wbuf[x] * src[x];
                 }
-                PrefixSum(l, ws.PChannel(ch) + (long)r * ws.Stride, cols);
+                PrefixSum(l, win.P(ch) + r * win.Stride, cols);
+            }
+        }
+        return any;
+    }
+
+    /// <summary>
+    /// The coarse-grid version of <see cref="BuildWindow"/> for a layer at scale s: window storage indices ci0 .. ci0 +
+    /// cols − 1 by cj0 .. cj0 + rows − 1, each the D-weighted sum (<see cref="LayerKernel"/>) of layer k's weighted
+    /// values over its 2s × 2s full-resolution pixels: rows first (a vector at a time over the full-resolution columns,
+    /// into V), then columns. The per-window-row column bounds are not needed here (the footprint is gathered whole).
+    /// </summary>
+    static unsafe bool BuildCoarseWindow(Context c, Workspace ws, Window win, int k, int s, int ci0, int cj0, int cols, int rows)
+    {
+        int w = c.Plan.Width, h = c.Plan.Height;
+        int nSrc = c.Sources.Length, nch = nSrc + 1;
+        float[] a = c.DownWeights[s];
+        int fx0 = LayerKernel.DownsampleStart(ci0, s);
+        int fcols = s * (cols - 1) + 2 * s;
+        long vStride = ws.FullCols;
+        float* wbuf = ws.Weight, v = ws.V;
+        int vf = Vector<float>.Count;
+        bool any = false;
+        for (int r = 0; r < rows; r++)
+        {
+            int fy0 = LayerKernel.DownsampleStart(cj0 + r, s);
+            bool has = false;
+            for (int q = 0; q < 2 * s; q++)
+            {
+                int sy = fy0 + q;
+                if (sy < 0 || sy >= h) continue;
+                if (!RowWeights(c, k, sy, fx0, fcols, wbuf, out int ca, out int cb, out _, out _)) continue;
+                if (!has) new Span<float>(v, (int)(vStride * nch)).Clear();
+                has = true;
+                var aq = new Vector<float>(a[q]);
+                float aqs = a[q];
+                long rowStart = (long)sy * w;
+                for (int ch = 0; ch < nch; ch++)
+                {
+                    float* vr = v + ch * vStride;
+                    int x = ca;
+                    if (ch < nSrc)
+                    {
+                        float* src = (float*)c.Source[ch] + rowStart + fx0;
+                        for (; x + vf <= cb; x += vf) (Vector.Load(vr + x) + aq * (Vector.Load(wbuf + x) * Vector.Load(src + x))).Store(vr + x);
+                        for (; x < cb; x++) vr[x] += aqs * (wbuf[x] * src[x]);
+                    }
+                    else
+                    {
+                        for (; x + vf <= cb; x += vf) (Vector.Load(vr + x) + aq * Vector.Load(wbuf + x)).Store(vr + x);
+                        for (; x < cb; x++) vr[x] += aqs * wbuf[x];
+                    }
+                }
+            }
+            win.RowHas[r] = has;
+            if (!has) continue;
+            any = true;
+            for (int ch = 0; ch < nch; ch++)
+            {
+                float* vr = v + ch * vStride, l = win.L(ch) + r * win.Stride;
+                for (int i = 0; i < cols; i++)
+                {
+                    float* p = vr + s * i;
+                    float sum = 0f;
+                    for (int q = 0; q < 2 * s; q++) sum += a[q] * p[q];
+                    l[i] = sum;
+                }
+                PrefixSum(l, win.P(ch) + r * win.Stride, cols);
             }
         }
         return any;
@@ -355,16 +600,19 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     /// 64 pixels (32 where vectors hold four floats). Divides <see cref="TileW"/>.</summary>
     static int Step => 8 * Vector<float>.Count;
 
+    /// <summary>Output pixels per gather step on a coarse footprint (two vectors: the footprint is narrow).</summary>
+    static int NarrowStep => 2 * Vector<float>.Count;
+
     /// <summary>One gather step: <see cref="Step"/> output pixels of row oy from column ox, one channel: Σ over kernel
     /// rows of the prefix-difference taps and the single-pixel taps. Multiply and add stay separate (no fused
     /// multiply-add), so every vector width and instruction set gives bit-identical results.</summary>
-    static unsafe void Gather(Workspace ws, int ch, BokehKernel kernel, int oy, int ox, float* dst)
+    static unsafe void Gather(Window win, int ch, BokehKernel kernel, int oy, int ox, float* dst)
     {
         int e = kernel.Extent, v = Vector<float>.Count;
-        long stride = ws.Stride;
-        float* lBase = ws.LChannel(ch) + e + oy * stride + ox;
-        float* pBase = ws.PChannel(ch) + e + oy * stride + ox;
-        bool* rowHas = ws.RowHas + oy;
+        long stride = win.Stride;
+        float* lBase = win.L(ch) + e + oy * stride + ox;
+        float* pBase = win.P(ch) + e + oy * stride + ox;
+        bool* rowHas = win.RowHas + oy;
         Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         fixed (int* lStart = kernel.LStart, pStart = kernel.PStart, lDx = kernel.LDx, pHi = kernel.PHi, pLo = kernel.PLo)
         fixed (float* lCoef = kernel.LCoef, pCoef = kernel.PCoef)
@@ -402,5 +650,40 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             }
         a0.Store(dst); a1.Store(dst + v); a2.Store(dst + 2 * v); a3.Store(dst + 3 * v);
         a4.Store(dst + 4 * v); a5.Store(dst + 5 * v); a6.Store(dst + 6 * v); a7.Store(dst + 7 * v);
+    }
+
+    /// <summary><see cref="Gather"/> over <see cref="NarrowStep"/> output pixels (same sums in the same order).</summary>
+    static unsafe void GatherNarrow(Window win, int ch, BokehKernel kernel, int oy, int ox, float* dst)
+    {
+        int e = kernel.Extent, v = Vector<float>.Count;
+        long stride = win.Stride;
+        float* lBase = win.L(ch) + e + oy * stride + ox;
+        float* pBase = win.P(ch) + e + oy * stride + ox;
+        bool* rowHas = win.RowHas + oy;
+        Vector<float> a0 = default, a1 = default;
+        fixed (int* lStart = kernel.LStart, pStart = kernel.PStart, lDx = kernel.LDx, pHi = kernel.PHi, pLo = kernel.PLo)
+        fixed (float* lCoef = kernel.LCoef, pCoef = kernel.PCoef)
+            for (int j = 0; j <= 2 * e; j++)
+            {
+                if (!rowHas[j]) continue;
+                float* lr = lBase + j * stride;
+                for (int t = lStart[j], tEnd = lStart[j + 1]; t < tEnd; t++)
+                {
+                    var cf = new Vector<float>(lCoef[t]);
+                    float* q = lr + lDx[t];
+                    a0 += cf * Vector.Load(q);
+                    a1 += cf * Vector.Load(q + v);
+                }
+                float* pr = pBase + j * stride;
+                for (int t = pStart[j], tEnd = pStart[j + 1]; t < tEnd; t++)
+                {
+                    var cf = new Vector<float>(pCoef[t]);
+                    float* hi = pr + pHi[t], lo = pr + pLo[t];
+                    a0 += cf * (Vector.Load(hi) - Vector.Load(lo));
+                    a1 += cf * (Vector.Load(hi + v) - Vector.Load(lo + v));
+                }
+            }
+        a0.Store(dst);
+        a1.Store(dst + v);
     }
 }

@@ -149,7 +149,7 @@ public static class LensBlurRenderer
                 d2[i] = b * m;
             }
         });
-        return new LensBlurScene(colour, alpha, plan, new ApertureShape(o.Blades, o.Rotation));
+        return new LensBlurScene(colour, alpha, plan, new ApertureShape(o.Blades, o.Rotation), o.FullResolution);
     }
 
     static float Linear(float[] lut, float v, bool srgb) => !float.IsFinite(v) ? 0f : srgb ? SrgbTable.ToLinear(lut, v) : v;
