@@ -18,7 +18,7 @@ public sealed class LayerPlan
     /// <summary>Spacing between neighbouring layer radii: max(MinSpacing, RelativeSpacing × radius), in pixels.</summary>
     public const double MinSpacing = 1.0, RelativeSpacing = 0.08;
     /// <summary>Bins per pixel of CoC used to find the radii present (bins keep their exact min and max).</summary>
-    const int BinsPerPixel = 64;
+    public const int BinsPerPixel = 64;
     /// <summary>At most this many layers in all (the lower layer index of a pixel is stored in a byte).</summary>
     public const int MaxLayers = 255;
 
@@ -54,16 +54,9 @@ public sealed class LayerPlan
         // Work on e = sign · max(0, |coc| − 0.5) (exact in float): radius 0.5 is already the identity, so the in-focus
         // layer sits at e = 0.
         var (farValues, nearValues) = CollectValues(data, par);
-        var far = Ladder(farValues);
-        var near = Ladder(nearValues);
-        int count = far.Count + 1 + near.Count;
-        if (count > MaxLayers) throw new DpException(DpStatus.Internal, $"lens blur planned {count} layers (limit {MaxLayers})");
-        var e = new float[count];
-        for (int i = 0; i < far.Count; i++) e[i] = -far[far.Count - 1 - i];
-        int center = far.Count;
-        e[center] = 0;
-        for (int i = 0; i < near.Count; i++) e[center + 1 + i] = near[i];
-        var signed = e.Select(v => v == 0 ? 0f : MathF.CopySign(MathF.Abs(v) + 0.5f, v)).ToArray();
+        var levels = Levels(farValues, nearValues);
+        var e = levels.E;
+        int count = e.Length;
 
         // Per bin of e, the largest layer at or below the bin's lower end: the pixel's layer is then at most a step or two up.
         int bins = 2 * BinsPerSide + 1;
@@ -88,12 +81,50 @@ public sealed class LayerPlan
                 upper[i] = k + 1 < count && v > e[k] ? (v - e[k]) / (e[k + 1] - e[k]) : 0f;
             }
         });
-        return new LayerPlan(signed, center, coc.Width, coc.Height, lower, upper);
+        return new LayerPlan(levels.Signed, levels.Center, coc.Width, coc.Height, lower, upper);
     }
 
-    const int BinsPerSide = (int)(LensBlurOptions.MaxRadius * BinsPerPixel) + 1;
+    /// <summary>The layers for the distinct |e| values present behind (far) and in front of (near) the focus, each sorted
+    /// ascending: e per layer (ascending, back to front), the signed CoC radius per layer, and the in-focus layer's index.</summary>
+    public static (float[] E, float[] Signed, int Center) Levels(List<float> far, List<float> near)
+    {
+        var farLadder = Ladder(far);
+        var nearLadder = Ladder(near);
+        int count = farLadder.Count + 1 + nearLadder.Count;
+        if (count > MaxLayers) throw new DpException(DpStatus.Internal, $"lens blur planned {count} layers (limit {MaxLayers})");
+        var e = new float[count];
+        for (int i = 0; i < farLadder.Count; i++) e[i] = -farLadder[farLadder.Count - 1 - i];
+        int center = farLadder.Count;
+        e[center] = 0;
+        for (int i = 0; i < nearLadder.Count; i++) e[center + 1 + i] = nearLadder[i];
+        var signed = e.Select(v => v == 0 ? 0f : MathF.CopySign(MathF.Abs(v) + 0.5f, v)).ToArray();
+        return (e, signed, center);
+    }
 
-    static float ToE(float coc) => MathF.CopySign(MathF.Max(0f, MathF.Abs(coc) - 0.5f), coc);
+    /// <summary><see cref="Levels"/> from per-bin minima and maxima of |e| as another backend collects them: index b &lt;
+    /// <see cref="BinsPerSide"/> is far bin b, BinsPerSide + b near bin b (bin b holds |e| in [b, b + 1) / 64, the last bin
+    /// everything above); a bin is empty where its minimum exceeds its maximum.</summary>
+    public static (float[] E, float[] Signed, int Center) LevelsFromBins(ReadOnlySpan<float> min, ReadOnlySpan<float> max)
+    {
+        if (min.Length != 2 * BinsPerSide || max.Length != 2 * BinsPerSide) throw new DpException(DpStatus.Internal, "lens blur: wrong number of CoC bins");
+        var far = new List<float>();
+        var near = new List<float>();
+        for (int i = 0; i < 2 * BinsPerSide; i++)
+        {
+            float lo = min[i], hi = max[i];
+            if (!(lo <= hi)) continue;
+            var list = i < BinsPerSide ? far : near;
+            list.Add(lo);
+            if (hi > lo) list.Add(hi);
+        }
+        return Levels(far, near);
+    }
+
+    /// <summary>Bins per side of the focus in <see cref="LevelsFromBins"/>.</summary>
+    public const int BinsPerSide = (int)(LensBlurOptions.MaxRadius * BinsPerPixel) + 1;
+
+    /// <summary>e = sign · max(0, |coc| − 0.5).</summary>
+    public static float ToE(float coc) => MathF.CopySign(MathF.Max(0f, MathF.Abs(coc) - 0.5f), coc);
 
     /// <summary>Signed bin index of e, clamped to ±BinsPerSide; bins are [b, b + 1) / BinsPerPixel (mirrored for e &lt; 0).</summary>
     static int Bin(float v) => v >= 0 ? Math.Min(BinsPerSide, (int)(v * BinsPerPixel)) : -Math.Min(BinsPerSide, (int)(-v * BinsPerPixel) + 1);
