@@ -11,7 +11,10 @@ namespace DepthPlugins.Vulkan;
 /// their segment prefix sums over the blocks the layer's gathers read (lensblur_prefix.comp), and one pass gathers with
 /// the layer's bokeh and composites over the output tiles the layer reaches (lensblur_gather.comp); a last pass divides
 /// by the coverage and marks untouched pixels (lensblur_finish.comp). Which tiles and blocks a layer needs comes from
-/// <see cref="LayerPresence"/>, so the work follows the layers, not layers × image.
+/// <see cref="LayerPresence"/>, so the work follows the layers, not layers × image. Layers of large radius are blurred
+/// on a coarser grid (<see cref="LayerKernel"/>): splatted there by the prefix pass, gathered, and interpolated back and
+/// composited by lensblur_upsample.comp. <see cref="LensBlurRaw"/> also runs the preparation and the finish on the
+/// device, from the caller's bytes to the caller's bytes.
 /// Thread-safe: calls run one after another on the device. The device buffers of the largest recent call are kept for
 /// the next one until disposal; the device itself belongs to the caller.
 /// </summary>
@@ -41,6 +44,34 @@ public sealed class VulkanLensBlurKernels(VulkanDevice device, long budgetBytes 
             return result;
         }
     }
+
+    /// <summary>
+    /// A whole lens blur from caller buffers (<see cref="LensBlurRawJob"/>): the result equals <see
+    /// cref="PixelCodec.ReadImage"/>, <see cref="LensBlurRenderer.Render"/> with the CPU kernels and <see
+    /// cref="PixelCodec.WriteImage"/> up to float rounding. The depth must have the image's size. <paramref name="output"/>
+    /// is written only on success and may alias <paramref name="image"/>.
+    /// </summary>
+    public void LensBlurRaw(in PixelBuffer image, in PixelBuffer depth, in PixelBuffer output, LensBlurOptions options, Progress progress)
+    {
+        image.Validate("image");
+        depth.Validate("depth");
+        output.Validate("out");
+        if (depth.Width != image.Width || depth.Height != image.Height)
+            throw DpException.Invalid($"depth {depth.Width}x{depth.Height} must have the image's size {image.Width}x{image.Height} here");
+        if (output.Width != image.Width || output.Height != image.Height)
+            throw DpException.Invalid($"out is {output.Width}x{output.Height}; it must have the image's size {image.Width}x{image.Height}");
+        options.Validate(image.Width, image.Height);
+        lock (_run)
+        {
+            var job = new LensBlurRawJob(Device, image, depth, output, options);
+            job.Run((ulong)BudgetBytes, progress, _jobs);
+            LastTiming = job.Timing;
+            LastLayers = job.Layers;
+        }
+    }
+
+    /// <summary>Layers of the last <see cref="LensBlurRaw"/>.</summary>
+    public int LastLayers { get; private set; }
 
     public void Dispose()
     {

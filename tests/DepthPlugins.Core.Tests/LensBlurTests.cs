@@ -750,6 +750,22 @@ public class LensBlurTests
     }
 
     [Test]
+    public void OpaqueAlphaGivesTheResultWithoutAlpha()
+    {
+        // An alpha plane of ones everywhere (any 8-bit RGBA photo) is not blurred as a channel of its own: the colour must
+        // equal the render without alpha bit for bit, and the output alpha stays 1.
+        int w = 90, h = 70;
+        var (img, depth, _) = TwoPlanes(w, h, 14);
+        var opaque = new Image(img.Channels, Plane.Filled(w, h, 1f), Transfer.Srgb);
+        var bare = new Image(img.Channels, null, Transfer.Srgb);
+        var o = new LensBlurOptions { Focus = 0.8f, Aperture = 50 }; // background r = 30: a coarse layer too
+        var a = Render(opaque, depth, o);
+        var b = Render(bare, depth, o);
+        for (int c = 0; c < 3; c++) Assert.That(a.Channels[c].Data, Is.EqualTo(b.Channels[c].Data), $"channel {c}");
+        Assert.That(a.Alpha!.Data.All(v => v == 1f), "alpha stays 1");
+    }
+
+    [Test]
     public void OutputStaysWithinTheInputRangeOnRampsAndSteps()
     {
         // Any scene without highlight boost: every output is a weighted mean of input colours.

@@ -77,6 +77,26 @@ public static class LensBlurRenderer
         return n % 2 == 1 ? values[n / 2] : 0.5f * (values[n / 2 - 1] + values[n / 2]);
     }
 
+    /// <summary><see cref="FocusAt(Plane, float, float)"/> on a depth map still in the caller's buffer (of the image's
+    /// size): only the window around the point is read.</summary>
+    public static unsafe float FocusAt(in PixelBuffer depth, float x, float y)
+    {
+        int r = FocusWindowRadius(depth.Width, depth.Height);
+        int cx = Math.Clamp((int)MathF.Round(x), 0, depth.Width - 1), cy = Math.Clamp((int)MathF.Round(y), 0, depth.Height - 1);
+        int x0 = Math.Max(0, cx - r), y0 = Math.Max(0, cy - r), x1 = Math.Min(depth.Width - 1, cx + r), y1 = Math.Min(depth.Height - 1, cy + r);
+        var window = depth with
+        {
+            Data = depth.Data + (nint)(y0 * depth.RowStrideBytes + (long)x0 * depth.BytesPerPixel),
+            Width = x1 - x0 + 1,
+            Height = y1 - y0 + 1,
+        };
+        var values = PixelCodec.ReadDepth(window).Data.Where(float.IsFinite).ToList();
+        if (values.Count == 0) throw DpException.Invalid($"no known depth around the focus point ({x}, {y})");
+        values.Sort();
+        int n = values.Count;
+        return n % 2 == 1 ? values[n / 2] : 0.5f * (values[n / 2 - 1] + values[n / 2]);
+    }
+
     /// <summary>Signed CoC radius in pixels: positive in front of the focus plane, negative behind it, 0 for unknown depth.</summary>
     public static Plane CircleOfConfusion(Plane depth, float focus, LensBlurOptions o, Parallelism par)
     {
@@ -125,6 +145,7 @@ public static class LensBlurRenderer
         // Rec. 709 luminance weights (linear light); a grey image is its own luminance.
         float wr = nc == 1 ? 1f : 0.2126f, wg = nc == 1 ? 0f : 0.7152f, wb = nc == 1 ? 0f : 0.0722f;
         float[] lut = SrgbTable.ToLinearTable;
+        int translucent = 0;
         Parallel.For(0, h, par.Options, y =>
         {
             float[] s0 = src[0], s1 = src[nc == 1 ? 0 : 1], s2 = src[nc == 1 ? 0 : 2];
@@ -140,6 +161,7 @@ public static class LensBlurRenderer
                     float av = sa[i];
                     a = float.IsFinite(av) ? Math.Clamp(av, 0f, 1f) : 0f;
                     da![i] = a;
+                    if (a != 1f && translucent == 0) translucent = 1;
                 }
                 float r = Linear(table, s0[i], isSrgb), g = Linear(table, s1[i], isSrgb), b = Linear(table, s2[i], isSrgb);
                 float m = a * HighlightFactor(kr * r + kg * g + kb * b, MathF.Abs(cd[i]), th, gn);
@@ -149,6 +171,9 @@ public static class LensBlurRenderer
                 d2[i] = b * m;
             }
         });
+        // Alpha 1 everywhere: its blur would equal the coverage (the same sums), and colour ÷ 1 is colour. Not blurring it
+        // gives the same result for a channel less.
+        if (alpha != null && translucent == 0) alpha = null;
         return new LensBlurScene(colour, alpha, plan, new ApertureShape(o.Blades, o.Rotation), o.FullResolution);
     }
 
@@ -160,10 +185,11 @@ public static class LensBlurRenderer
         int w = input.Width, h = input.Height;
         int nc = comp.Colour.Length;
         var colour = comp.Colour;
-        var alpha = comp.Alpha;
+        // An input alpha that was all 1 was not blurred (Prepare): the output's is 1 where the blur reached.
+        var alpha = comp.Alpha ?? (input.Alpha != null ? new Plane(w, h) : null);
         var outC = colour.Select(c => c.Data).ToArray();
         var inC = input.Channels.Select(c => c.Data).ToArray();
-        float[]? outA = alpha?.Data, inA = input.Alpha?.Data;
+        float[]? outA = alpha?.Data, inA = input.Alpha?.Data, blurredA = comp.Alpha?.Data;
         bool[] untouched = comp.Untouched;
         bool srgb = input.Transfer == Transfer.Srgb;
         float[] lut = SrgbTable.ToSrgbTable;
@@ -180,9 +206,9 @@ public static class LensBlurRenderer
                         continue;
                     }
                     float v = o[i];
-                    if (outA != null)
+                    if (blurredA != null)
                     {
-                        float a = outA[i];
+                        float a = blurredA[i];
                         v = a > 0f ? v / a : 0f;
                     }
                     o[i] = srgb ? SrgbTable.ToSrgb(lut, v) : v;
@@ -190,7 +216,7 @@ public static class LensBlurRenderer
             }
             if (outA != null)
                 for (int i = y * w, end = i + w; i < end; i++)
-                    if (untouched[i]) outA[i] = inA![i];
+                    outA[i] = untouched[i] ? inA![i] : blurredA != null ? outA[i] : 1f;
         });
         return new Image(colour, alpha, input.Transfer);
     }
