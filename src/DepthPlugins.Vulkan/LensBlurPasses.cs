@@ -33,66 +33,18 @@ sealed class LayerTables
 
     public static LayerTables Build(LayerPresence presence, LayerKernel[] kernels, int w, int h)
     {
-        const int T = LensBlurPasses.Tile, Seg = LensBlurPasses.Seg;
+        // The lists of each layer in parallel (a 4K frame has 32 400 tiles to test per layer), then one table.
+        var lists = new (int[] Tiles, int[] Blocks, int[] Up, int GridW, int GridH, int Nseg)?[kernels.Length];
+        Parallel.For(0, kernels.Length, k => lists[k] = Lists(presence, kernels[k], k, w, h));
         var t = new List<int>();
         var layers = new List<LayerWork>();
-        int tilesX = (w + T - 1) / T, tilesY = (h + T - 1) / T;
         long maxGrid = 0, maxPrefix = 0, maxTotals = 0;
-        var reached = new List<int>();
         for (int k = 0; k < kernels.Length; k++)
         {
+            if (lists[k] is not { } l) continue;
             var lk = kernels[k];
-            int s = lk.Scale, e = lk.Kernel.Extent, reach = lk.Reach;
-            reached.Clear();
-            for (int ty = 0; ty < tilesY; ty++)
-            {
-                if (!presence.Any(k, -reach, w - 1 + reach, ty * T - reach, ty * T + T - 1 + reach)) continue;
-                for (int tx = 0; tx < tilesX; tx++)
-                    if (presence.Any(k, tx * T - reach, tx * T + T - 1 + reach, ty * T - reach, ty * T + T - 1 + reach))
-                        reached.Add(tx | ty << 16);
-            }
-            if (reached.Count == 0) continue;
-            int gw = LayerKernel.CoarseSize(w, s), gh = LayerKernel.CoarseSize(h, s);
-            int nseg = gw / Seg + 1, wp = nseg * Seg; // one column to spare: prefix sums up to and including x = gw
-            // Grid tiles: the full-resolution tiles themselves, or on a coarse grid those their pixels interpolate from.
-            List<int> tiles;
-            if (s == 1) tiles = [.. reached];
-            else
-            {
-                int gtx = (gw + T - 1) / T, gty = (gh + T - 1) / T;
-                var mark = new bool[gtx * gty];
-                tiles = [];
-                foreach (int tile in reached)
-                {
-                    int tx = tile & 0xFFFF, ty = tile >> 16;
-                    int i0 = LayerKernel.Upsample(tx * T, s).I0, i1 = LayerKernel.Upsample(Math.Min(w, tx * T + T) - 1, s).I0 + 1;
-                    int j0 = LayerKernel.Upsample(ty * T, s).I0, j1 = LayerKernel.Upsample(Math.Min(h, ty * T + T) - 1, s).I0 + 1;
-                    for (int b = j0 / T; b <= j1 / T; b++)
-                        for (int a = i0 / T; a <= i1 / T; a++)
-                            if (!mark[b * gtx + a])
-                            {
-                                mark[b * gtx + a] = true;
-                                tiles.Add(a | b << 16);
-                            }
-                }
-            }
-            // Blocks read by those tiles' gathers: rows [y0 − e, y1 + e], columns [x0 − e, x1 + e + 1] (a run's end prefix).
-            var blockMark = new bool[((gh + T - 1) / T) * nseg];
-            var blocks = new List<int>();
-            foreach (int tile in tiles)
-            {
-                int tx = tile & 0xFFFF, ty = tile >> 16;
-                int b0 = Math.Max(0, ty * T - e) / T, b1 = Math.Min(gh - 1, ty * T + T - 1 + e) / T;
-                int s0 = Math.Max(0, tx * T - e) / Seg, s1 = Math.Min(gw, tx * T + T + e) / Seg;
-                for (int b = b0; b <= b1; b++)
-                    for (int sg = s0; sg <= s1; sg++)
-                        if (!blockMark[b * nseg + sg])
-                        {
-                            blockMark[b * nseg + sg] = true;
-                            blocks.Add(sg | b << 16);
-                        }
-            }
             var kern = lk.Kernel;
+            int s = lk.Scale, e = kern.Extent, wp = l.Nseg * Seg;
             int rows = t.Count;
             int taps = rows + 5 * (2 * e + 1);
             for (int j = 0; j <= 2 * e; j++)
@@ -112,17 +64,76 @@ sealed class LayerTables
                 t.Add(BitConverter.SingleToInt32Bits(wgt));
             }
             int tileOffset = t.Count;
-            t.AddRange(tiles);
+            t.AddRange(l.Tiles);
             int blockOffset = t.Count;
-            t.AddRange(blocks);
+            t.AddRange(l.Blocks);
             int upOffset = t.Count;
-            if (s > 1) t.AddRange(reached);
-            layers.Add(new LayerWork(k, s, e, gw, gh, wp, nseg, rows, tileOffset, tiles.Count, blockOffset, blocks.Count, upOffset, s > 1 ? reached.Count : 0));
-            if (s > 1) maxGrid = Math.Max(maxGrid, (long)gw * gh);
-            maxPrefix = Math.Max(maxPrefix, (long)gh * wp);
-            maxTotals = Math.Max(maxTotals, (long)gh * nseg);
+            t.AddRange(l.Up);
+            layers.Add(new LayerWork(k, s, e, l.GridW, l.GridH, wp, l.Nseg, rows, tileOffset, l.Tiles.Length, blockOffset, l.Blocks.Length, upOffset, l.Up.Length));
+            if (s > 1) maxGrid = Math.Max(maxGrid, (long)l.GridW * l.GridH);
+            maxPrefix = Math.Max(maxPrefix, (long)l.GridH * wp);
+            maxTotals = Math.Max(maxTotals, (long)l.GridH * l.Nseg);
         }
         return new LayerTables { Table = [.. t], Layers = layers, MaxGridPoints = maxGrid, MaxPrefixPoints = maxPrefix, MaxTotals = maxTotals };
+    }
+
+    const int T = LensBlurPasses.Tile, Seg = LensBlurPasses.Seg;
+
+    /// <summary>Layer k's grid tiles, prefix blocks and (coarse grid) full-resolution tiles; null when it reaches no tile.</summary>
+    static (int[] Tiles, int[] Blocks, int[] Up, int GridW, int GridH, int Nseg)? Lists(LayerPresence presence, LayerKernel lk, int k, int w, int h)
+    {
+        int tilesX = (w + T - 1) / T, tilesY = (h + T - 1) / T;
+        int s = lk.Scale, e = lk.Kernel.Extent, reach = lk.Reach;
+        var reached = new List<int>();
+        for (int ty = 0; ty < tilesY; ty++)
+        {
+            if (!presence.Any(k, -reach, w - 1 + reach, ty * T - reach, ty * T + T - 1 + reach)) continue;
+            for (int tx = 0; tx < tilesX; tx++)
+                if (presence.Any(k, tx * T - reach, tx * T + T - 1 + reach, ty * T - reach, ty * T + T - 1 + reach))
+                    reached.Add(tx | ty << 16);
+        }
+        if (reached.Count == 0) return null;
+        int gw = LayerKernel.CoarseSize(w, s), gh = LayerKernel.CoarseSize(h, s);
+        int nseg = gw / Seg + 1; // one column to spare: prefix sums up to and including x = gw
+        // Grid tiles: the full-resolution tiles themselves, or on a coarse grid those their pixels interpolate from.
+        List<int> tiles;
+        if (s == 1) tiles = reached;
+        else
+        {
+            int gtx = (gw + T - 1) / T, gty = (gh + T - 1) / T;
+            var mark = new bool[gtx * gty];
+            tiles = [];
+            foreach (int tile in reached)
+            {
+                int tx = tile & 0xFFFF, ty = tile >> 16;
+                int i0 = LayerKernel.Upsample(tx * T, s).I0, i1 = LayerKernel.Upsample(Math.Min(w, tx * T + T) - 1, s).I0 + 1;
+                int j0 = LayerKernel.Upsample(ty * T, s).I0, j1 = LayerKernel.Upsample(Math.Min(h, ty * T + T) - 1, s).I0 + 1;
+                for (int b = j0 / T; b <= j1 / T; b++)
+                    for (int a = i0 / T; a <= i1 / T; a++)
+                        if (!mark[b * gtx + a])
+                        {
+                            mark[b * gtx + a] = true;
+                            tiles.Add(a | b << 16);
+                        }
+            }
+        }
+        // Blocks read by those tiles' gathers: rows [y0 − e, y1 + e], columns [x0 − e, x1 + e + 1] (a run's end prefix).
+        var blockMark = new bool[((gh + T - 1) / T) * nseg];
+        var blocks = new List<int>();
+        foreach (int tile in tiles)
+        {
+            int tx = tile & 0xFFFF, ty = tile >> 16;
+            int b0 = Math.Max(0, ty * T - e) / T, b1 = Math.Min(gh - 1, ty * T + T - 1 + e) / T;
+            int s0 = Math.Max(0, tx * T - e) / Seg, s1 = Math.Min(gw, tx * T + T + e) / Seg;
+            for (int b = b0; b <= b1; b++)
+                for (int sg = s0; sg <= s1; sg++)
+                    if (!blockMark[b * nseg + sg])
+                    {
+                        blockMark[b * nseg + sg] = true;
+                        blocks.Add(sg | b << 16);
+                    }
+        }
+        return ([.. tiles], [.. blocks], s > 1 ? [.. reached] : [], gw, gh, nseg);
     }
 }
 
@@ -264,3 +275,7 @@ public readonly record struct LensBlurGpuTiming(double UploadMs, double ComputeM
 {
     public double TotalMs => UploadMs + ComputeMs + DownloadMs;
 }
+
+/// <summary>Host time of a raw-buffer lens blur besides waiting for the device: copying the caller's bytes into staging,
+/// placing the layers and listing their work, copying the result out.</summary>
+public readonly record struct LensBlurHostTiming(double CopyInMs, double PlanMs, double CopyOutMs);

@@ -66,9 +66,13 @@ public sealed class VulkanLensBlurKernels(VulkanDevice device, long budgetBytes 
             var job = new LensBlurRawJob(Device, image, depth, output, options);
             job.Run((ulong)BudgetBytes, progress, _jobs);
             LastTiming = job.Timing;
+            LastHostTiming = job.HostTiming;
             LastLayers = job.Layers;
         }
     }
+
+    /// <summary>Host work of the last <see cref="LensBlurRaw"/>.</summary>
+    public LensBlurHostTiming LastHostTiming { get; private set; }
 
     /// <summary>Layers of the last <see cref="LensBlurRaw"/>.</summary>
     public int LastLayers { get; private set; }
