@@ -20,13 +20,16 @@ namespace DepthPlugins.Core.LensBlur;
 /// occluders leave in the layers behind them (the hidden background is unknown) with the visible neighbourhood instead
 /// of black — no dark fringes — and renormalises the kernel at the image border. For a single layer away from the
 /// border T = 1 and the result is exactly the image convolved with the kernel.</para>
-/// <para>Work is done per output tile: only layers present within the tile grown by their kernel extent are gathered,
-/// from a window of prefix sums built for that tile (float prefix sums over at most a tile plus two kernel extents stay
-/// accurate).</para>
+/// <para>Work is done per output tile: only layers present within the tile grown by their reach are gathered, from a
+/// window of prefix sums built for that tile (float prefix sums over at most a tile plus two kernel extents stay
+/// accurate). Layers blurred on a coarse grid (<see cref="LayerKernel"/>) are gathered once per run of tiles along a
+/// tile row (a segment), on the segment's footprint on that grid, and each tile interpolates its part.</para>
 /// </summary>
 public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
 {
     const int TileW = 128, TileH = 64;
+    /// <summary>Most tiles in one segment (a run of tiles along a tile row sharing their coarse-grid gathers).</summary>
+    const int SegmentTiles = 8;
 
     public string Name => "cpu";
 
@@ -50,18 +53,29 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         using var ctx = new Context(plan, layers, presence, sources, outs, untouched);
         var size = WorkspaceSize.For(layers);
         // Bands of consecutive tiles (row-major), not of tile rows: tiles differ in cost by the layers they hold, and
-        // mixing tiles of several rows in a band evens out the parallel waves.
+        // mixing tiles of several rows in a band evens out the parallel waves. Within a band, segments: runs of up to
+        // SegmentTiles tiles of one tile row.
         Bands.Run(tilesX * tilesY, (t0, t1) =>
         {
-            using var ws = new Workspace(sources.Length + 1, size);
-            for (int t = t0; t < t1; t++)
+            using var ws = new Workspace(sources.Length + 1, size, plan.Count);
+            for (int t = t0; t < t1;)
             {
-                int tx = t % tilesX, ty = t / tilesX;
-                RenderTile(ctx, ws, tx * TileW, ty * TileH, Math.Min(TileW, w - tx * TileW), Math.Min(TileH, h - ty * TileH));
+                int ty = t / tilesX, tx0 = t % tilesX;
+                int end = Math.Min(Math.Min(t1, (ty + 1) * tilesX), t + SegmentTiles);
+                var seg = new Segment(tx0 * TileW, Math.Min(w, (end - ty * tilesX) * TileW), ty * TileH, Math.Min(TileH, h - ty * TileH));
+                PrepareCoarseLayers(ctx, ws, seg);
+                for (; t < end; t++)
+                {
+                    int tx = t % tilesX;
+                    RenderTile(ctx, ws, tx * TileW, ty * TileH, Math.Min(TileW, w - tx * TileW), seg.Th);
+                }
             }
         }, progress, par, minRowsPerBand: 1);
         return new LensBlurComposite(outColour, outAlpha, untouched);
     }
+
+    /// <summary>A run of tiles along one tile row: columns [X0, X1), rows [Y0, Y0 + Th).</summary>
+    readonly record struct Segment(int X0, int X1, int Y0, int Th);
 
     /// <summary>What every tile reads, with the per-pixel arrays pinned for the vector loops.</summary>
     sealed unsafe class Context : IDisposable
@@ -110,17 +124,18 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         }
     }
 
-    /// <summary>Footprint on the coarse grid of a layer at scale s: storage columns and rows a full tile's outputs
-    /// interpolate between, padded to whole narrow gather steps.</summary>
-    static int CoarseFootprintW(int s) => (TileW / s + 2 + NarrowStep - 1) / NarrowStep * NarrowStep;
+    /// <summary>A segment's footprint on a coarse grid of scale s: the storage columns and rows its pixels interpolate
+    /// between (columns padded to whole gather steps).</summary>
+    static int CoarseFootprintW(int s) => (SegmentTiles * TileW / s + 2 + Step - 1) / Step * Step;
     static int CoarseFootprintH(int s) => TileH / s + 2;
 
     /// <summary>Per-channel buffer sizes a thread needs for the given layers (the largest of any layer).</summary>
-    readonly record struct WorkspaceSize(int Stride, int Rows, int FullCols)
+    readonly record struct WorkspaceSize(int Stride, int Rows, int FullCols, long GatheredFloats, int CoarseLayers)
     {
         public static WorkspaceSize For(LayerKernel[] layers)
         {
-            int stride = 0, rows = 0, fullCols = 0;
+            int stride = 0, rows = 0, fullCols = 0, coarse = 0;
+            long gathered = 0;
             foreach (var lk in layers)
             {
                 int e = lk.Kernel.Extent, s = lk.Scale;
@@ -131,43 +146,61 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
                 }
                 else
                 {
+                    coarse++;
                     int cols = CoarseFootprintW(s) + 2 * e;
-                    stride = Math.Max(stride, cols + 1 + NarrowStep);
+                    stride = Math.Max(stride, cols + 1 + Step);
                     rows = Math.Max(rows, CoarseFootprintH(s) + 2 * e);
-                    fullCols = Math.Max(fullCols, s * (cols - 1) + 2 * s);
+                    fullCols = Math.Max(fullCols, s * cols + 2 * s);
+                    gathered = Math.Max(gathered, (long)CoarseFootprintW(s) * CoarseFootprintH(s));
                 }
             }
-            return new WorkspaceSize(stride, rows, fullCols);
+            return new WorkspaceSize(stride, rows, fullCols, gathered, coarse);
         }
     }
 
+    /// <summary>One coarse layer's gathered footprint for the current segment: origin on its grid, width, which footprint
+    /// rows received light, and the values (channel after channel, rows <see cref="Fw"/> apart).</summary>
+    sealed unsafe class CoarseFootprint(long floats, int rows)
+    {
+        public readonly float* Values = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+        public readonly bool[] RowHas = new bool[rows];
+        public int K = -1, Ia, Ja, Fw, Fh;
+        public bool Any;
+    }
+
     /// <summary>Thread-local buffers: a window of L (layer-weighted values) and P (row prefix sums) per channel, the
-    /// tile accumulators and the tile's gathered values per channel; for coarse layers, full-resolution row sums (V),
-    /// the coarse gathered footprint (G) and its rows interpolated to full-resolution columns (H). Native memory: fixed
-    /// addresses for the vector loops.</summary>
+    /// tile accumulators and the tile's gathered values per channel; for coarse layers, two full-resolution rows of
+    /// vertical sums (V), their horizontal tent filter (F), one footprint per coarse layer, and the footprint's rows
+    /// interpolated to the tile's columns (H). Native memory: fixed addresses for the vector loops.</summary>
     sealed unsafe class Workspace : IDisposable
     {
         public readonly int Channels, Stride, Rows, FullCols;
-        public readonly float* L, P, Acc, T, Near, Gathered, Weight, V, G, H;
+        public readonly float* L, P, Acc, T, Near, Gathered, Weight, V, F, H;
         public readonly int* Span0, Span1, ColI;
         public readonly float* ColF;
         public readonly bool* RowHas;
         /// <summary>Per window row, the first and last column holding layer weight.</summary>
         public readonly int* ColMin, ColMax;
+        /// <summary>Per layer, its footprint for the current segment (null: full resolution, or not reaching it).</summary>
+        public readonly CoarseFootprint?[] Coarse;
+        readonly List<CoarseFootprint> _pool = [];
+        readonly long _footFloats;
         readonly void* _block;
 
-        public Workspace(int channels, WorkspaceSize size)
+        public Workspace(int channels, WorkspaceSize size, int layers)
         {
             Channels = channels;
             Stride = size.Stride;
             Rows = size.Rows;
-            FullCols = Math.Max(size.FullCols, 1) + Step;
+            FullCols = size.FullCols + Step;
+            _footFloats = size.GatheredFloats * channels;
+            Coarse = new CoarseFootprint?[layers];
             long window = (long)Stride * Rows;
             long tile = (long)TileW * TileH;
-            long foot = (long)CoarseFootprintW(2) * CoarseFootprintH(2), footRows = (long)CoarseFootprintH(2) * TileW;
+            long footRows = (long)CoarseFootprintH(2) * TileW;
             int weightLen = Math.Max(Stride, FullCols);
             long floats = 2 * window * channels + tile * (channels - 1) + 2 * tile + tile * channels + weightLen
-                          + (long)FullCols * channels + foot * channels + footRows * channels + 2L * TileW + 2 * TileH;
+                          + 3L * FullCols * channels + footRows * channels + 2L * TileW + 2 * TileH;
             _block = NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float) + 2L * Rows * sizeof(int) + Rows), 64);
             var f = (float*)_block;
             L = f; f += window * channels;
@@ -176,8 +209,8 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             T = f; f += tile;
             Near = f; f += tile;
             Gathered = f; f += tile * channels;
-            V = f; f += (long)FullCols * channels;
-            G = f; f += foot * channels;
+            V = f; f += 2L * FullCols * channels;
+            F = f; f += (long)FullCols * channels;
             H = f; f += footRows * channels;
             ColF = f; f += TileW;
             ColI = (int*)f; f += TileW;
@@ -189,7 +222,24 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             RowHas = (bool*)(ColMax + Rows);
         }
 
-        public void Dispose() => NativeMemory.AlignedFree(_block);
+        /// <summary>Forgets the previous segment's footprints.</summary>
+        public void ResetCoarse() => Array.Clear(Coarse);
+
+        /// <summary>A footprint buffer for layer k in this segment (the i-th one handed out since the reset).</summary>
+        public CoarseFootprint Footprint(int i, int k)
+        {
+            while (_pool.Count <= i) _pool.Add(new CoarseFootprint(_footFloats, CoarseFootprintH(2)));
+            var fp = _pool[i];
+            fp.K = k;
+            Coarse[k] = fp;
+            return fp;
+        }
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(_block);
+            foreach (var fp in _pool) NativeMemory.AlignedFree(fp.Values);
+        }
     }
 
     /// <summary>A window of layer-weighted values (L) and their row prefix sums (P), channel after channel, rows
@@ -203,7 +253,63 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         public float* P(int ch) => PBase + ch * ChannelSize;
     }
 
-    static unsafe Window FullWindow(Workspace ws, int rows) => new(ws.L, ws.P, ws.Stride, (long)ws.Stride * rows, ws.RowHas);
+    /// <summary>
+    /// For each layer blurred on a coarse grid that reaches the segment: the coarse window of D(layer-weighted values)
+    /// around the segment's footprint on that grid and the gather with the coarse kernel over the footprint (every
+    /// channel; the tiles interpolate from it).
+    /// </summary>
+    static unsafe void PrepareCoarseLayers(Context c, Workspace ws, Segment seg)
+    {
+        ws.ResetCoarse();
+        int used = 0;
+        for (int k = 0; k < c.Layers.Length; k++)
+        {
+            var lk = c.Layers[k];
+            if (lk.Scale == 1) continue;
+            int reach = lk.Reach, s = lk.Scale, e = lk.Kernel.Extent;
+            int y0 = seg.Y0 - reach, y1 = seg.Y0 + seg.Th - 1 + reach;
+            if (!c.Presence.Any(k, seg.X0 - reach, seg.X1 - 1 + reach, y0, y1)) continue;
+            // Only the run of the segment's tiles the layer reaches.
+            int xa = seg.X0, xb = seg.X1;
+            while (!c.Presence.Any(k, xa - reach, xa + TileW - 1 + reach, y0, y1)) xa += TileW;
+            while (!c.Presence.Any(k, xb - TileW - reach, xb - 1 + reach, y0, y1)) xb = (xb - 1) / TileW * TileW;
+            var fp = ws.Footprint(used++, k);
+            int segPad = (xb - xa + Step - 1) / Step * Step;
+            fp.Ia = LayerKernel.Upsample(xa, s).I0;
+            fp.Ja = LayerKernel.Upsample(seg.Y0, s).I0;
+            fp.Fw = (LayerKernel.Upsample(xa + segPad - 1, s).I0 + 2 - fp.Ia + Step - 1) / Step * Step;
+            fp.Fh = LayerKernel.Upsample(seg.Y0 + seg.Th - 1, s).I0 + 2 - fp.Ja;
+            int cols = fp.Fw + 2 * e, rows = fp.Fh + 2 * e;
+            var win = new Window(ws.L, ws.P, ws.Stride, (long)ws.Stride * rows, ws.RowHas);
+            fp.Any = BuildCoarseWindow(c, ws, win, k, s, fp.Ia - e, fp.Ja - e, cols, rows);
+            if (!fp.Any) continue;
+            long channel = (long)fp.Fh * fp.Fw;
+            // Per footprint row, the columns that can receive light from the window rows under the kernel ([min − 2e,
+            // max] of their columns with weight, in whole gather steps); the rest is zero.
+            int* span0 = ws.Span0, span1 = ws.Span1;
+            for (int fr = 0; fr < fp.Fh; fr++)
+            {
+                int cmin = int.MaxValue, cmax = -1;
+                for (int r = fr; r <= fr + 2 * e; r++)
+                    if (ws.RowHas[r])
+                    {
+                        cmin = Math.Min(cmin, ws.ColMin[r]);
+                        cmax = Math.Max(cmax, ws.ColMax[r]);
+                    }
+                fp.RowHas[fr] = cmax >= 0;
+                span0[fr] = cmax < 0 ? 0 : Math.Max(0, cmin - 2 * e) / Step * Step;
+                span1[fr] = cmax < 0 ? 0 : Math.Min(fp.Fw, (cmax / Step + 1) * Step);
+            }
+            for (int ch = 0; ch < ws.Channels; ch++)
+                for (int ox = 0; ox < fp.Fw; ox += Step)
+                    for (int fr = 0; fr < fp.Fh; fr++)
+                    {
+                        float* dst = fp.Values + ch * channel + (long)fr * fp.Fw + ox;
+                        if (ox >= span0[fr] && ox < span1[fr]) Gather(win, ch, lk.Kernel, fr, ox, dst);
+                        else new Span<float>(dst, Step).Clear();
+                    }
+        }
+    }
 
     static unsafe void RenderTile(Context c, Workspace ws, int x0, int y0, int tw, int th)
     {
@@ -235,7 +341,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             int nGather = opaque ? nOut : ws.Channels;
             bool any = lk.Scale == 1
                 ? FullResolutionLayer(c, ws, k, lk.Kernel, x0, y0, th, twPad, nGather)
-                : CoarseLayer(c, ws, k, lk, x0, y0, th, twPad, nGather);
+                : CoarseLayer(ws, ws.Coarse[k]!, lk.Scale, x0, y0, th, twPad, nGather);
             if (!any) continue;
             int* span0 = ws.Span0, span1 = ws.Span1;
             bool nearer = k > plan.Center;
@@ -284,7 +390,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     {
         int e = kernel.Extent;
         int cols = twPad + 2 * e, rows = th + 2 * e;
-        var win = FullWindow(ws, rows);
+        var win = new Window(ws.L, ws.P, ws.Stride, (long)ws.Stride * rows, ws.RowHas);
         if (!BuildWindow(c, ws, win, k, x0 - e, y0 - e, cols, rows)) return false;
         // Per output row, the columns this layer can reach from the window rows under the kernel: [min − 2e, max],
         // in whole gather steps.
@@ -312,55 +418,29 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     }
 
     /// <summary>
-    /// A layer blurred on the coarse grid of scale s (<see cref="LayerKernel"/>): the coarse window of D(layer-weighted
-    /// values) around the tile's footprint, the gather with the coarse kernel over the footprint, and bilinear
-    /// interpolation of the footprint to the tile's pixels (all columns of every row that can receive light). False
-    /// when the layer has no weight in the window.
+    /// A layer blurred on the coarse grid of scale s: bilinear interpolation of the segment's gathered footprint to the
+    /// tile's pixels, columns first (per footprint row), then rows (a vector at a time), into the tile's gathered values
+    /// for every row that can receive light. False when the layer has no weight near the segment.
     /// </summary>
-    static unsafe bool CoarseLayer(Context c, Workspace ws, int k, LayerKernel lk, int x0, int y0, int th, int twPad, int nGather)
+    static unsafe bool CoarseLayer(Workspace ws, CoarseFootprint fp, int s, int x0, int y0, int th, int twPad, int nGather)
     {
-        int s = lk.Scale, e = lk.Kernel.Extent;
-        // Footprint: the storage indices the tile's columns [x0, x0 + twPad) and rows interpolate between.
-        int ia = LayerKernel.Upsample(x0, s).I0, ja = LayerKernel.Upsample(y0, s).I0;
+        if (!fp.Any) return false;
+        int ja = LayerKernel.Upsample(y0, s).I0;
         int fh = LayerKernel.Upsample(y0 + th - 1, s).I0 + 2 - ja;
-        int fw = CoarseFootprintW(s);
-        int cols = fw + 2 * e, rows = fh + 2 * e;
-        var win = new Window(ws.L, ws.P, ws.Stride, (long)ws.Stride * rows, ws.RowHas);
-        if (!BuildCoarseWindow(c, ws, win, k, s, ia - e, ja - e, cols, rows)) return false;
-
-        float* g = ws.G, hbuf = ws.H;
-        long gChannel = (long)fh * fw, hChannel = (long)fh * TileW;
-        // Footprint rows that can receive light: some window row under the kernel has weight.
-        Span<bool> footHas = stackalloc bool[fh];
-        for (int fr = 0; fr < fh; fr++)
-        {
-            footHas[fr] = false;
-            for (int r = fr; r <= fr + 2 * e && !footHas[fr]; r++) footHas[fr] = ws.RowHas[r];
-        }
-        for (int ch = 0; ch < nGather; ch++)
-            for (int fr = 0; fr < fh; fr++)
-            {
-                float* dst = g + ch * gChannel + (long)fr * fw;
-                if (!footHas[fr])
-                {
-                    new Span<float>(dst, fw).Clear();
-                    continue;
-                }
-                for (int ox = 0; ox < fw; ox += NarrowStep) GatherNarrow(win, ch, lk.Kernel, fr, ox, dst + ox);
-            }
-
-        // Bilinear interpolation, columns first (per footprint row), then rows (a vector at a time).
+        int rowOffset = ja - fp.Ja;
+        long gChannel = (long)fp.Fh * fp.Fw, hChannel = (long)CoarseFootprintH(2) * TileW;
         for (int ox = 0; ox < twPad; ox++)
         {
             var (i0, f) = LayerKernel.Upsample(x0 + ox, s);
-            ws.ColI[ox] = i0 - ia;
+            ws.ColI[ox] = i0 - fp.Ia;
             ws.ColF[ox] = f;
         }
+        float* hbuf = ws.H;
         for (int ch = 0; ch < nGather; ch++)
             for (int fr = 0; fr < fh; fr++)
             {
-                if (!footHas[fr]) continue;
-                float* src = g + ch * gChannel + (long)fr * fw, dst = hbuf + ch * hChannel + (long)fr * TileW;
+                if (!fp.RowHas[rowOffset + fr]) continue;
+                float* src = fp.Values + ch * gChannel + (long)(rowOffset + fr) * fp.Fw, dst = hbuf + ch * hChannel + (long)fr * TileW;
                 for (int ox = 0; ox < twPad; ox++)
                 {
                     float a = src[ws.ColI[ox]];
@@ -369,14 +449,16 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             }
         int* span0 = ws.Span0, span1 = ws.Span1;
         int vf = Vector<float>.Count;
+        bool any = false;
         for (int oy = 0; oy < th; oy++)
         {
             var (j0, fy) = LayerKernel.Upsample(y0 + oy, s);
             int fr = j0 - ja;
-            bool has0 = footHas[fr], has1 = footHas[fr + 1];
+            bool has0 = fp.RowHas[rowOffset + fr], has1 = fp.RowHas[rowOffset + fr + 1];
             span0[oy] = 0;
             span1[oy] = has0 || has1 ? twPad : 0;
             if (!has0 && !has1) continue;
+            any = true;
             var vfy = new Vector<float>(fy);
             for (int ch = 0; ch < nGather; ch++)
             {
@@ -393,7 +475,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
                     }
             }
         }
-        return true;
+        return any;
     }
 
     /// <summary>acc = g + (1 − occ)·acc, vectorised.</summary>
@@ -498,8 +580,10 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     /// <summary>
     /// The coarse-grid version of <see cref="BuildWindow"/> for a layer at scale s: window storage indices ci0 .. ci0 +
     /// cols − 1 by cj0 .. cj0 + rows − 1, each the D-weighted sum (<see cref="LayerKernel"/>) of layer k's weighted
-    /// values over its 2s × 2s full-resolution pixels: rows first (a vector at a time over the full-resolution columns,
-    /// into V), then columns. The per-window-row column bounds are not needed here (the footprint is gathered whole).
+    /// values over its 2s × 2s full-resolution pixels. Rows first: each full-resolution row's weighted values are added,
+    /// a vector at a time, to the two coarse rows whose tents cover it (V, two rows in turn); then the tent along each
+    /// finished row at every full-resolution column (F, vectors again), of which every s-th is the coarse value, picked
+    /// while the prefix sums run.
     /// </summary>
     static unsafe bool BuildCoarseWindow(Context c, Workspace ws, Window win, int k, int s, int ci0, int cj0, int cols, int rows)
     {
@@ -507,59 +591,106 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         int nSrc = c.Sources.Length, nch = nSrc + 1;
         float[] a = c.DownWeights[s];
         int fx0 = LayerKernel.DownsampleStart(ci0, s);
-        int fcols = s * (cols - 1) + 2 * s;
-        long vStride = ws.FullCols;
-        float* wbuf = ws.Weight, v = ws.V;
+        int fcols = s * cols + 2 * s;
+        long vStride = ws.FullCols, vSet = vStride * nch;
+        float* wbuf = ws.Weight, cur = ws.V, next = ws.V + vSet, f = ws.F;
         int vf = Vector<float>.Count;
-        bool any = false;
-        for (int r = 0; r < rows; r++)
+        bool any = false, hasCur = false, hasNext = false;
+        new Span<float>(cur, (int)vSet).Clear();
+        new Span<float>(next, (int)vSet).Clear();
+        // Adds full-resolution row sy to V row `first` with weight a[q] and, if q ≥ s, to V row `second` with a[q − s].
+        bool AddRow(int sy, float* firstRow, int q, float* secondRow)
         {
-            int fy0 = LayerKernel.DownsampleStart(cj0 + r, s);
-            bool has = false;
-            for (int q = 0; q < 2 * s; q++)
-            {
-                int sy = fy0 + q;
-                if (sy < 0 || sy >= h) continue;
-                if (!RowWeights(c, k, sy, fx0, fcols, wbuf, out int ca, out int cb, out _, out _)) continue;
-                if (!has) new Span<float>(v, (int)(vStride * nch)).Clear();
-                has = true;
-                var aq = new Vector<float>(a[q]);
-                float aqs = a[q];
-                long rowStart = (long)sy * w;
-                for (int ch = 0; ch < nch; ch++)
-                {
-                    float* vr = v + ch * vStride;
-                    int x = ca;
-                    if (ch < nSrc)
-                    {
-                        float* src = (float*)c.Source[ch] + rowStart + fx0;
-                        for (; x + vf <= cb; x += vf) (Vector.Load(vr + x) + aq * (Vector.Load(wbuf + x) * Vector.Load(src + x))).Store(vr + x);
-                        for (; x < cb; x++) vr[x] += aqs * (wbuf[x] * src[x]);
-                    }
-                    else
-                    {
-                        for (; x + vf <= cb; x += vf) (Vector.Load(vr + x) + aq * Vector.Load(wbuf + x)).Store(vr + x);
-                        for (; x < cb; x++) vr[x] += aqs * wbuf[x];
-                    }
-                }
-            }
-            win.RowHas[r] = has;
-            if (!has) continue;
-            any = true;
+            if (sy < 0 || sy >= h) return false;
+            if (!RowWeights(c, k, sy, fx0, fcols, wbuf, out int ca, out int cb, out _, out _)) return false;
+            long rowStart = (long)sy * w;
+            var a1 = new Vector<float>(a[q]);
+            var a2 = new Vector<float>(secondRow != null ? a[q - s] : 0f);
+            float s1 = a[q], s2 = secondRow != null ? a[q - s] : 0f;
             for (int ch = 0; ch < nch; ch++)
             {
-                float* vr = v + ch * vStride, l = win.L(ch) + r * win.Stride;
-                for (int i = 0; i < cols; i++)
+                float* v1 = firstRow + ch * vStride, v2 = secondRow + ch * vStride;
+                float* src = ch < nSrc ? (float*)c.Source[ch] + rowStart + fx0 : null;
+                int x = ca;
+                for (; x + vf <= cb; x += vf)
                 {
-                    float* p = vr + s * i;
-                    float sum = 0f;
-                    for (int q = 0; q < 2 * s; q++) sum += a[q] * p[q];
-                    l[i] = sum;
+                    var val = src != null ? Vector.Load(wbuf + x) * Vector.Load(src + x) : Vector.Load(wbuf + x);
+                    (Vector.Load(v1 + x) + a1 * val).Store(v1 + x);
+                    if (secondRow != null) (Vector.Load(v2 + x) + a2 * val).Store(v2 + x);
                 }
-                PrefixSum(l, win.P(ch) + r * win.Stride, cols);
+                for (; x < cb; x++)
+                {
+                    float val = src != null ? wbuf[x] * src[x] : wbuf[x];
+                    v1[x] += s1 * val;
+                    if (secondRow != null) v2[x] += s2 * val;
+                }
             }
+            return true;
+        }
+        // The first half of window row 0's tent (its second half is shared with row 1).
+        int fy0 = LayerKernel.DownsampleStart(cj0, s);
+        for (int q = 0; q < s; q++) hasCur |= AddRow(fy0 + q, cur, q, null);
+        for (int r = 0; r < rows; r++)
+        {
+            // The second half of row r's tent is the first half of row r + 1's.
+            int fy = LayerKernel.DownsampleStart(cj0 + r, s);
+            for (int q = s; q < 2 * s; q++)
+                if (AddRow(fy + q, cur, q, next)) hasCur = hasNext = true;
+            win.RowHas[r] = false;
+            if (hasCur)
+            {
+                int n = s * (cols - 1) + 1; // F at every full-resolution column up to the last coarse one
+                for (int ch = 0; ch < nch; ch++)
+                {
+                    float* v = cur + ch * vStride;
+                    int x = 0;
+                    for (; x + vf <= n; x += vf)
+                    {
+                        var sum = Vector<float>.Zero;
+                        for (int q = 0; q < 2 * s; q++) sum += new Vector<float>(a[q]) * Vector.Load(v + x + q);
+                        sum.Store(f + x);
+                    }
+                    for (; x < n; x++)
+                    {
+                        float sum = 0f;
+                        for (int q = 0; q < 2 * s; q++) sum += a[q] * v[x + q];
+                        f[x] = sum;
+                    }
+                    PickAndPrefix(f, s, win.L(ch) + r * win.Stride, win.P(ch) + r * win.Stride, cols);
+                }
+                // Columns with weight: from the occupancy (the last channel).
+                float* occ = win.L(nch - 1) + r * win.Stride;
+                int first = 0, last = cols - 1;
+                while (first < cols && occ[first] == 0f) first++;
+                while (last > first && occ[last] == 0f) last--;
+                win.RowHas[r] = first < cols;
+                ws.ColMin[r] = first;
+                ws.ColMax[r] = last;
+                any |= first < cols;
+            }
+            // Row r + 1 takes over the partial sums; the old row is cleared for r + 2.
+            var done = cur;
+            cur = next;
+            next = done;
+            new Span<float>(next, (int)vSet).Clear();
+            hasCur = hasNext;
+            hasNext = false;
         }
         return any;
+    }
+
+    /// <summary>l[i] = f[s·i] and its prefix sums p[0] = 0, p[i + 1] = p[i] + l[i], for i &lt; n.</summary>
+    static unsafe void PickAndPrefix(float* f, int s, float* l, float* p, int n)
+    {
+        float sum = 0f;
+        p[0] = 0f;
+        for (int i = 0; i < n; i++)
+        {
+            float v = f[s * i];
+            l[i] = v;
+            sum += v;
+            p[i + 1] = sum;
+        }
     }
 
     /// <summary>Stores layer k's weight of a vector of pixels (1 − t where the pixel's lower layer is k, t where it is
@@ -599,9 +730,6 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     /// <summary>Output pixels per gather step: eight vectors, so each tap's coefficient and offset are loaded once for
     /// 64 pixels (32 where vectors hold four floats). Divides <see cref="TileW"/>.</summary>
     static int Step => 8 * Vector<float>.Count;
-
-    /// <summary>Output pixels per gather step on a coarse footprint (two vectors: the footprint is narrow).</summary>
-    static int NarrowStep => 2 * Vector<float>.Count;
 
     /// <summary>One gather step: <see cref="Step"/> output pixels of row oy from column ox, one channel: Σ over kernel
     /// rows of the prefix-difference taps and the single-pixel taps. Multiply and add stay separate (no fused
@@ -652,38 +780,4 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         a4.Store(dst + 4 * v); a5.Store(dst + 5 * v); a6.Store(dst + 6 * v); a7.Store(dst + 7 * v);
     }
 
-    /// <summary><see cref="Gather"/> over <see cref="NarrowStep"/> output pixels (same sums in the same order).</summary>
-    static unsafe void GatherNarrow(Window win, int ch, BokehKernel kernel, int oy, int ox, float* dst)
-    {
-        int e = kernel.Extent, v = Vector<float>.Count;
-        long stride = win.Stride;
-        float* lBase = win.L(ch) + e + oy * stride + ox;
-        float* pBase = win.P(ch) + e + oy * stride + ox;
-        bool* rowHas = win.RowHas + oy;
-        Vector<float> a0 = default, a1 = default;
-        fixed (int* lStart = kernel.LStart, pStart = kernel.PStart, lDx = kernel.LDx, pHi = kernel.PHi, pLo = kernel.PLo)
-        fixed (float* lCoef = kernel.LCoef, pCoef = kernel.PCoef)
-            for (int j = 0; j <= 2 * e; j++)
-            {
-                if (!rowHas[j]) continue;
-                float* lr = lBase + j * stride;
-                for (int t = lStart[j], tEnd = lStart[j + 1]; t < tEnd; t++)
-                {
-                    var cf = new Vector<float>(lCoef[t]);
-                    float* q = lr + lDx[t];
-                    a0 += cf * Vector.Load(q);
-                    a1 += cf * Vector.Load(q + v);
-                }
-                float* pr = pBase + j * stride;
-                for (int t = pStart[j], tEnd = pStart[j + 1]; t < tEnd; t++)
-                {
-                    var cf = new Vector<float>(pCoef[t]);
-                    float* hi = pr + pHi[t], lo = pr + pLo[t];
-                    a0 += cf * (Vector.Load(hi) - Vector.Load(lo));
-                    a1 += cf * (Vector.Load(hi + v) - Vector.Load(lo + v));
-                }
-            }
-        a0.Store(dst);
-        a1.Store(dst + v);
-    }
 }
