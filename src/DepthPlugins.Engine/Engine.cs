@@ -104,7 +104,8 @@ public sealed class Engine : IDisposable
     /// <summary>
     /// Lens blur from caller buffers into a caller buffer (what dp_lens_blur does). On Vulkan, with a depth map of the
     /// image's size, the raw bytes go to the device and every step runs there (<see cref="VulkanLensBlurKernels.LensBlurRaw"/>);
-    /// otherwise they are read into planes first. <paramref name="output"/> is written only on success and may alias
+    /// on the CPU, 8-bit RGBA/BGRA buffers are decoded and encoded directly (<see cref="LensBlurRawCpu"/>); otherwise they
+    /// are read into planes first. <paramref name="output"/> is written only on success and may alias
     /// <paramref name="image"/>.
     /// </summary>
     public void LensBlurRaw(in PixelBuffer image, in PixelBuffer depth, in PixelBuffer output, LensBlurOptions options, Progress progress)
@@ -117,6 +118,11 @@ public sealed class Engine : IDisposable
                 return;
             }
             catch (DpException e) when (ShouldFallBack(e)) { }
+        }
+        if (LensBlurRawCpu.Supports(image, depth, output))
+        {
+            LensBlurRawCpu.Render(CpuLensBlur, image, depth, output, options, progress, Parallelism);
+            return;
         }
         // Inputs are copied into managed planes first, so output may alias image.
         var picture = PixelCodec.ReadImage(image);

@@ -782,6 +782,107 @@ public class LensBlurTests
         }
     }
 
+    // ---------------------------------------------------------------- caller buffers
+
+    static IEnumerable<TestCaseData> RawCases()
+    {
+        yield return new TestCaseData(PixelFormat.Rgba8, AlphaMode.Straight, PixelFormat.Rgba8, AlphaMode.Straight, false, false).SetName("{m}(RGBA8, opaque)");
+        yield return new TestCaseData(PixelFormat.Rgba8, AlphaMode.Straight, PixelFormat.Rgba8, AlphaMode.Straight, true, true).SetName("{m}(RGBA8, translucent, in place)");
+        yield return new TestCaseData(PixelFormat.Bgra8, AlphaMode.Premultiplied, PixelFormat.Rgba8, AlphaMode.Straight, true, false).SetName("{m}(BGRA8 premultiplied to RGBA8)");
+        yield return new TestCaseData(PixelFormat.Rgba8, AlphaMode.Straight, PixelFormat.Bgra8, AlphaMode.Premultiplied, true, false).SetName("{m}(RGBA8 to BGRA8 premultiplied)");
+        yield return new TestCaseData(PixelFormat.Bgra8, AlphaMode.Straight, PixelFormat.Bgra8, AlphaMode.Straight, false, true).SetName("{m}(BGRA8, opaque, in place)");
+    }
+
+    [TestCaseSource(nameof(RawCases))]
+    public unsafe void EightBitBuffersGiveThePlanesPathsBytes(PixelFormat inFormat, AlphaMode inAlpha, PixelFormat outFormat, AlphaMode outAlpha, bool translucent, bool inPlace)
+    {
+        // LensBlurRawCpu decodes and encodes 8-bit buffers directly; it must give exactly the bytes of PixelCodec.ReadImage,
+        // LensBlurRenderer.Render and PixelCodec.WriteImage. A scene with in-focus, near and far parts (CoC up to 30 px,
+        // coarse layers too), highlights boosted, several option sets.
+        int w = 150, h = 100;
+        var rng = new Random(3);
+        var bytes = new byte[w * h * 4];
+        rng.NextBytes(bytes);
+        for (int i = 0; i < w * h; i++)
+        {
+            int x = i % w, y = i / w;
+            for (int c = 0; c < 3; c++) bytes[4 * i + c] = (byte)(128 + 100 * Math.Sin(0.1 * x * (c + 1) + 0.07 * y) + (x % 13 == 0 ? 20 : 0));
+            bytes[4 * i + 3] = translucent ? (byte)(60 + bytes[4 * i + 3] % 196) : (byte)255;
+            if (inAlpha == AlphaMode.Premultiplied) for (int c = 0; c < 3; c++) bytes[4 * i + c] = (byte)(bytes[4 * i + c] * bytes[4 * i + 3] / 255);
+        }
+        var depth = new ushort[w * h];
+        for (int i = 0; i < depth.Length; i++) depth[i] = (ushort)(i % w < w / 3 ? 30000 : i % w < 2 * w / 3 ? 52000 : 8000 + 300 * (i / w));
+        var options = new[]
+        {
+            new LensBlurOptions { Focus = 30000 / 65535f, Aperture = 45 },
+            new LensBlurOptions { FocusFromPoint = true, FocusX = 20, FocusY = 50, Aperture = 60, Blades = 6, HighlightThreshold = 0.4f, HighlightGain = 3 },
+        };
+        foreach (var o in options)
+        {
+            var viaPlanes = new byte[bytes.Length];
+            var direct = (byte[])bytes.Clone();
+            var directOut = inPlace ? direct : new byte[bytes.Length];
+            fixed (byte* pi = bytes, pp = viaPlanes, pd = direct, po = directOut)
+            fixed (ushort* pdep = depth)
+            {
+                var bi = new PixelBuffer((nint)pi, w, h, 4L * w, inFormat, inAlpha);
+                var bd = new PixelBuffer((nint)pdep, w, h, 2L * w, PixelFormat.Gray16);
+                var bp = new PixelBuffer((nint)pp, w, h, 4L * w, outFormat, outAlpha);
+                var result = Render(PixelCodec.ReadImage(bi), PixelCodec.ReadDepth(bd), o);
+                PixelCodec.WriteImage(result, bp);
+                var bdi = new PixelBuffer((nint)pd, w, h, 4L * w, inFormat, inAlpha);
+                var bdo = new PixelBuffer((nint)po, w, h, 4L * w, outFormat, outAlpha);
+                Assert.That(LensBlurRawCpu.Supports(bdi, bd, bdo), Is.True);
+                LensBlurRawCpu.Render(Cpu, bdi, bd, bdo, o, Progress.None, Par);
+            }
+            Assert.That(directOut, Is.EqualTo(viaPlanes));
+        }
+    }
+
+    [Test]
+    public void SrgbByteTableEqualsTheTableThenRounding()
+    {
+        // SrgbTable.ToSrgbByte must equal PixelCodec.ToByte(SrgbTable.ToSrgb(v)) for every float: checked on every 16th
+        // float in [0, 1], on ±4096 floats around each of its thresholds, and on out-of-range and non-finite values.
+        var lut = SrgbTable.ToSrgbTable;
+        int mismatches = 0;
+        void Check(float v)
+        {
+            if (SrgbTable.ToSrgbByte(v) != PixelCodec.ToByte(SrgbTable.ToSrgb(lut, v))) mismatches++;
+        }
+        int one = BitConverter.SingleToInt32Bits(1f);
+        for (int bits = 0; bits <= one; bits += 16) Check(BitConverter.Int32BitsToSingle(bits));
+        for (int k = 0; k < 256; k++)
+        {
+            // Where byte k begins: sRGB (k − 1/2)/255 decoded with the standard's formula (independent of the table).
+            double e = Math.Max(0, (k - 0.5) / 255.0);
+            float target = (float)(e <= 0.04045 ? e / 12.92 : Math.Pow((e + 0.055) / 1.055, 2.4));
+            int centre = BitConverter.SingleToInt32Bits(Math.Min(1f, target));
+            for (int d = -4096; d <= 4096; d++) Check(BitConverter.Int32BitsToSingle(Math.Clamp(centre + d, 0, one)));
+        }
+        foreach (float v in new[] { -1f, -0f, float.Epsilon, 1.5f, 1e30f, float.NaN, float.PositiveInfinity, float.NegativeInfinity }) Check(v);
+        Assert.That(mismatches, Is.EqualTo(0));
+    }
+
+    [Test]
+    public unsafe void OtherBuffersAreLeftToThePlanesPath()
+    {
+        var a = new byte[64];
+        fixed (byte* p = a)
+        {
+            var rgba = new PixelBuffer((nint)p, 4, 4, 16, PixelFormat.Rgba8);
+            var overlapping = new PixelBuffer((nint)p + 4, 3, 4, 16, PixelFormat.Rgba8);
+            var grey = new PixelBuffer((nint)p, 4, 4, 4, PixelFormat.Gray8);
+            var linear = rgba with { Transfer = TransferMode.Linear };
+            var smallDepth = new PixelBuffer((nint)p, 2, 2, 2, PixelFormat.Gray8);
+            Assert.That(LensBlurRawCpu.Supports(rgba, grey, rgba), Is.True, "in place");
+            Assert.That(LensBlurRawCpu.Supports(rgba, grey, overlapping), Is.False, "overlapping output");
+            Assert.That(LensBlurRawCpu.Supports(grey, grey, grey), Is.False, "grey");
+            Assert.That(LensBlurRawCpu.Supports(linear, grey, rgba), Is.False, "linear 8-bit");
+            Assert.That(LensBlurRawCpu.Supports(rgba, smallDepth, rgba), Is.False, "smaller depth (guided upsampling first)");
+        }
+    }
+
     // ---------------------------------------------------------------- parameters
 
     [Test]

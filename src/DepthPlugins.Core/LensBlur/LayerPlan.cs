@@ -72,13 +72,23 @@ public sealed class LayerPlan
         int w = coc.Width;
         Parallel.For(0, coc.Height, par.Options, y =>
         {
+            // Neighbouring pixels often share their CoC (flat regions): the previous pixel's answer is reused then.
+            float last = float.NaN, lastUpper = 0f;
+            byte lastLower = 0;
             for (int i = y * w, end = i + w; i < end; i++)
             {
-                float v = ToE(data[i]);
-                int k = start[Bin(v) + BinsPerSide];
-                while (k + 1 < count && e[k + 1] <= v) k++;
-                lower[i] = (byte)k;
-                upper[i] = k + 1 < count && v > e[k] ? (v - e[k]) / (e[k + 1] - e[k]) : 0f;
+                float c = data[i];
+                if (c != last)
+                {
+                    float v = ToE(c);
+                    int k = start[Bin(v) + BinsPerSide];
+                    while (k + 1 < count && e[k + 1] <= v) k++;
+                    lastLower = (byte)k;
+                    lastUpper = k + 1 < count && v > e[k] ? (v - e[k]) / (e[k + 1] - e[k]) : 0f;
+                    last = c;
+                }
+                lower[i] = lastLower;
+                upper[i] = lastUpper;
             }
         });
         return new LayerPlan(levels.Signed, levels.Center, coc.Width, coc.Height, lower, upper);
@@ -144,9 +154,13 @@ public sealed class LayerPlan
             Array.Fill(lmin, float.PositiveInfinity);
             Array.Fill(lmax, float.NegativeInfinity);
             long n = coc.LongLength, a = n * t / chunks, b = n * (t + 1) / chunks;
+            float last = float.NaN;
             for (long i = a; i < b; i++)
             {
-                float v = ToE(coc[i]);
+                // A run of equal values adds nothing after its first.
+                if (coc[i] == last) continue;
+                last = coc[i];
+                float v = ToE(last);
                 if (v == 0f) continue;
                 float m = MathF.Abs(v);
                 int bin = Math.Min(BinsPerSide - 1, (int)(m * BinsPerPixel)) + (v > 0 ? BinsPerSide : 0);

@@ -1,6 +1,8 @@
+using System.Numerics;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 using DepthPlugins.Core.Refinement;
+using Plane = DepthPlugins.Core.Imaging.Plane;
 
 namespace DepthPlugins.Core.LensBlur;
 
@@ -106,12 +108,29 @@ public static class LensBlurRenderer
         float aperture = o.Aperture;
         var src = depth.Data;
         var dst = coc.Data;
+        float k = sign * aperture;
+        var vk = new Vector<float>(k);
+        var vf = new Vector<float>(focus);
+        var lo = new Vector<float>(-farMax);
+        var hi = new Vector<float>(nearMax);
+        var inf = new Vector<float>(float.PositiveInfinity);
+        int n = Vector<float>.Count;
         Parallel.For(0, depth.Height, par.Options, y =>
         {
-            for (int i = y * depth.Width, end = i + depth.Width; i < end; i++)
+            int i = y * depth.Width, end = i + depth.Width;
+            // A vector at a time: finite depth (d == d and |d| < ∞) gives k·(d − focus) clamped, other depth 0; the same
+            // operations as the scalar tail.
+            for (; i + n <= end; i += n)
+            {
+                var d = new Vector<float>(src, i);
+                var finite = Vector.Equals(d, d) & Vector.LessThan(Vector.Abs(d), inf);
+                var s = Vector.Min(Vector.Max(vk * (d - vf), lo), hi);
+                Vector.ConditionalSelect(finite.As<int, float>(), s, Vector<float>.Zero).CopyTo(dst, i);
+            }
+            for (; i < end; i++)
             {
                 float d = src[i];
-                float s = float.IsFinite(d) ? sign * aperture * (d - focus) : 0f;
+                float s = float.IsFinite(d) ? k * (d - focus) : 0f;
                 dst[i] = float.IsNaN(s) ? 0f : Math.Clamp(s, -farMax, nearMax);
             }
         });

@@ -31,6 +31,56 @@ static class SrgbTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToSrgb(float[] table, float v) => v is >= 0f and <= 1f ? Lookup(table, v) : ColorSpace.LinearToSrgb(v);
 
+    /// <summary><see cref="PixelCodec.ToByte"/>(<see cref="ToSrgb"/>(v)) for any float, found without evaluating either: the
+    /// composition is monotone, so the byte is the number of thresholds at or below v, located from a bucket table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte ToSrgbByte(float v)
+    {
+        if (!(v > 0f)) return 0; // negative, zero and NaN all give 0
+        if (v >= 1f) return 255;
+        var t = ByteThresholds;
+        int k = ByteBucketStart[(int)(v * ByteBuckets)];
+        while (k < 255 && v >= t[k + 1]) k++;
+        return (byte)k;
+    }
+
+    const int ByteBuckets = 4096;
+    /// <summary>ByteThresholds[k]: the smallest float v in [0, 1] with ToByte(ToSrgb(v)) ≥ k (k = 1..255).</summary>
+    static readonly float[] ByteThresholds = BuildByteThresholds();
+    /// <summary>Per bucket [b, b + 1) / 4096 of v, the byte at its lower end.</summary>
+    static readonly byte[] ByteBucketStart = BuildByteBuckets();
+
+    static float[] BuildByteThresholds()
+    {
+        var t = new float[256];
+        static byte F(float v) => PixelCodec.ToByte(ToSrgb(ToSrgbTable, v));
+        for (int k = 1; k < 256; k++)
+        {
+            // Bisection over the bit patterns of floats in [0, 1] (positive floats order like their bits).
+            int lo = 0, hi = BitConverter.SingleToInt32Bits(1f);
+            while (lo < hi)
+            {
+                int mid = lo + (hi - lo) / 2;
+                if (F(BitConverter.Int32BitsToSingle(mid)) >= k) hi = mid;
+                else lo = mid + 1;
+            }
+            t[k] = BitConverter.Int32BitsToSingle(lo);
+        }
+        return t;
+    }
+
+    static byte[] BuildByteBuckets()
+    {
+        var b = new byte[ByteBuckets + 1];
+        for (int i = 0, k = 0; i <= ByteBuckets; i++)
+        {
+            float v = i / (float)ByteBuckets;
+            while (k < 255 && v >= ByteThresholds[k + 1]) k++;
+            b[i] = (byte)k;
+        }
+        return b;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static float Lookup(float[] table, float v)
     {
