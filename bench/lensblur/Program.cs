@@ -222,6 +222,7 @@ unsafe void TimeNative(string dir)
     o.Focus = p["focus"];
     o.Aperture = p["aperture"];
     var times = new List<double>();
+    var cpuTimes = new List<double>();
     fixed (byte* pi = rgba, po = output)
     fixed (ushort* pd = d16)
     {
@@ -230,15 +231,21 @@ unsafe void TimeNative(string dir)
         var dout = new ImageC { StructSize = (uint)sizeof(ImageC), Width = w, Height = h, Format = 4, RowStrideBytes = w * 4L, Data = (nint)po };
         for (int i = 0; i < Int("repeat", 5) + 1; i++)
         {
+            var c0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             int st = blur(ctx, &di, &dd, &dout, &o, null, 0);
             if (st != 0) throw new InvalidOperationException($"dp_lens_blur failed: {st}");
-            if (i > 0) times.Add(sw.Elapsed.TotalMilliseconds);
+            if (i > 0)
+            {
+                times.Add(sw.Elapsed.TotalMilliseconds);
+                cpuTimes.Add((Process.GetCurrentProcess().TotalProcessorTime - c0).TotalMilliseconds);
+            }
         }
     }
     destroy(ctx);
     times.Sort();
-    Console.WriteLine(Summary("cpu-native-library", w, h, p["radius"], times));
+    cpuTimes.Sort();
+    Console.WriteLine(Summary("cpu-native-library", w, h, p["radius"], times) + FormattableString.Invariant($", process CPU median {cpuTimes[cpuTimes.Count / 2]:F0} ms"));
 }
 
 /// <summary>dp_image as laid out in depthplugins.h.</summary>
