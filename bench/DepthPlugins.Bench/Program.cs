@@ -13,6 +13,7 @@ using DepthPlugins.Vulkan;
 //   Vulkan  filter: GPU timestamps around the filter passes; gpu: all passes incl. format conversion on the device;
 //           e2e: wall clock of the whole call from caller buffers to caller buffer (host copies and transfers included).
 // Every figure is the median of --runs runs after --warmup runs.
+// --cases fdkn times FDKN instead (Fdkn.cs): our Vulkan passes and CPU path against PyTorch FDKN (tools/train_fdkn --bench).
 
 var opt = Options.Parse(args);
 if (opt.ListDevices)
@@ -24,7 +25,7 @@ if (opt.ListDevices)
 }
 
 var cases = new List<(string Name, RefineOptions O)>();
-foreach (var c in opt.Cases)
+foreach (var c in opt.Cases.Where(c => c != "fdkn"))
     cases.Add(c switch
     {
         "guided" => ("guided colour r=8", new RefineOptions { Method = RefineMethod.Guided, Radius = 8, Eps = 1e-4f }),
@@ -46,6 +47,13 @@ if (opt.Backends.Contains("vulkan"))
 var cpu = new CpuRefineKernels(new Parallelism(opt.Threads));
 Console.WriteLine($"CPU: {Environment.ProcessorCount} logical cores, {(opt.Threads > 0 ? opt.Threads : Environment.ProcessorCount)} threads, " +
     $"256-bit vectors {(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "in hardware" : "NOT accelerated (build for x86-64-v3 / AVX2)")}");
+
+if (opt.Cases.Contains("fdkn")) FdknBench.Run(opt, vk, cpu);
+if (cases.Count == 0)
+{
+    vk?.Dispose();
+    return 0;
+}
 
 var opencv = opt.Backends.Contains("opencv") ? RunOpenCv(opt) : [];
 var rows = new List<string[]>();
@@ -90,29 +98,7 @@ return 0;
 
 static string CaseKey(string name) => name.StartsWith("guided") ? "guided" : "jbf";
 
-static (double Wall, double CpuTime, double Filter, double Gpu) Median(int runs, int warmup, Func<GpuTiming> f)
-{
-    for (int i = 0; i < warmup; i++) f();
-    var wall = new List<double>();
-    var cpuTime = new List<double>();
-    var filter = new List<double>();
-    var gpu = new List<double>();
-    using var self = Process.GetCurrentProcess();
-    for (int i = 0; i < runs; i++)
-    {
-        self.Refresh();
-        var c = self.TotalProcessorTime;
-        long t = Stopwatch.GetTimestamp();
-        var g = f();
-        wall.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-        self.Refresh();
-        cpuTime.Add((self.TotalProcessorTime - c).TotalMilliseconds);
-        filter.Add(g.FilterMs);
-        gpu.Add(g.ComputeMs);
-    }
-    static double M(List<double> v) { v.Sort(); return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2; }
-    return (M(wall), M(cpuTime), M(filter), M(gpu));
-}
+static (double Wall, double CpuTime, double Filter, double Gpu) Median(int runs, int warmup, Func<GpuTiming> f) => Timing.Median(runs, warmup, f);
 
 static (BenchBuffer Guide, BenchBuffer Depth, BenchBuffer Out, (Image Guide, Plane Depth) Planes) Inputs(int w, int h)
 {
@@ -171,11 +157,11 @@ static Dictionary<(string, string), (double Wall, double Cpu)> RunOpenCv(Options
 }
 
 sealed record Options(List<(int W, int H)> Sizes, List<string> Cases, HashSet<string> Backends, int Runs, int CpuRuns, int Warmup,
-    int Threads, DeviceChoice Device, int BudgetMib, string Python, bool ListDevices)
+    int Threads, DeviceChoice Device, int BudgetMib, string Python, bool ListDevices, string? FdknWeights = null, string Torch = "python3", string? TorchDevice = null)
 {
     public static Options Parse(string[] a)
     {
-        var o = new Options([(1920, 1080), (3840, 2160)], ["guided", "jbf"], ["vulkan", "cpu", "opencv"], 30, 5, 3, 0, new DeviceChoice(), 4096, "/usr/bin/python3", false);
+        var o = new Options([(1920, 1080), (3840, 2160)], ["guided", "jbf"], ["vulkan", "cpu", "opencv", "torch"], 30, 5, 3, 0, new DeviceChoice(), 4096, "/usr/bin/python3", false);
         for (int i = 0; i < a.Length; i++)
         {
             string V() => i + 1 < a.Length ? a[++i] : throw new ArgumentException($"{a[i]} needs a value");
@@ -193,6 +179,9 @@ sealed record Options(List<(int W, int H)> Sizes, List<string> Cases, HashSet<st
                 "--budget-mib" => o with { BudgetMib = I() },
                 "--python" => o with { Python = V() },
                 "--list-devices" => o with { ListDevices = true },
+                "--fdkn-weights" => o with { FdknWeights = V() },
+                "--torch-python" => o with { Torch = V() },
+                "--torch-device" => o with { TorchDevice = V() },
                 _ => throw new ArgumentException($"unknown option {a[i]}; see bench/README.md"),
             };
         }
@@ -215,4 +204,32 @@ sealed unsafe class BenchBuffer : IDisposable
     long Count { get; }
     public Span<float> Floats => new((void*)_mem, checked((int)Count));
     public void Dispose() => System.Runtime.InteropServices.NativeMemory.Free((void*)_mem);
+}
+
+static class Timing
+{
+    /// <summary>Medians of wall time, process CPU time and the GPU timings <paramref name="f"/> reports, over <paramref name="runs"/> runs after <paramref name="warmup"/>.</summary>
+    public static (double Wall, double CpuTime, double Filter, double Gpu) Median(int runs, int warmup, Func<GpuTiming> f)
+    {
+        for (int i = 0; i < warmup; i++) f();
+        var wall = new List<double>();
+        var cpuTime = new List<double>();
+        var filter = new List<double>();
+        var gpu = new List<double>();
+        using var self = Process.GetCurrentProcess();
+        for (int i = 0; i < runs; i++)
+        {
+            self.Refresh();
+            var c = self.TotalProcessorTime;
+            long t = Stopwatch.GetTimestamp();
+            var g = f();
+            wall.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            self.Refresh();
+            cpuTime.Add((self.TotalProcessorTime - c).TotalMilliseconds);
+            filter.Add(g.FilterMs);
+            gpu.Add(g.ComputeMs);
+        }
+        static double M(List<double> v) { v.Sort(); return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2; }
+        return (M(wall), M(cpuTime), M(filter), M(gpu));
+    }
 }

@@ -4,7 +4,7 @@
 usage: refine_depth.py LIBRARY GUIDE.rgba8 DEPTH.f32 WIDTH HEIGHT DEPTH_WIDTH DEPTH_HEIGHT METHOD OUT.f32
 
 GUIDE is raw RGBA8 (WIDTH x HEIGHT), DEPTH raw little-endian float32 (DEPTH_WIDTH x DEPTH_HEIGHT, 0 = unknown),
-METHOD one of jbf|guided|jbu; OUT receives raw float32 at WIDTH x HEIGHT. Without arguments it runs a
+METHOD one of jbf|guided|jbu|fdkn:WEIGHTS.safetensors; OUT receives raw float32 at WIDTH x HEIGHT. Without arguments it runs a
 self-contained demo on a synthetic two-region scene and checks that a hole is filled.
 """
 import array
@@ -14,7 +14,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "native", "python"))
 import depthplugins as dp  # noqa: E402
 
-METHODS = {"jbf": dp.REFINE_JOINT_BILATERAL, "guided": dp.REFINE_GUIDED, "jbu": dp.REFINE_JOINT_BILATERAL_UPSAMPLING}
+METHODS = {"jbf": dp.REFINE_JOINT_BILATERAL, "guided": dp.REFINE_GUIDED, "jbu": dp.REFINE_JOINT_BILATERAL_UPSAMPLING,
+           "fdkn": dp.REFINE_FDKN}
 
 
 def refine_files(lib, guide_path, depth_path, w, h, dw, dh, method, out_path):
@@ -22,9 +23,12 @@ def refine_files(lib, guide_path, depth_path, w, h, dw, dh, method, out_path):
     depth = array.array("f")
     depth.frombytes(open(depth_path, "rb").read())
     out = array.array("f", bytes(4 * w * h))
+    weights = None
+    if method.startswith("fdkn:"):
+        method, weights = "fdkn", method[len("fdkn:"):]
     with lib.context() as ctx:
         ctx.refine_depth(dp.Image.wrap(guide, w, h, dp.FORMAT_RGBA8), dp.Image.wrap(depth, dw, dh, dp.FORMAT_GRAYF32),
-                         dp.Image.wrap(out, w, h, dp.FORMAT_GRAYF32), method=METHODS[method])
+                         dp.Image.wrap(out, w, h, dp.FORMAT_GRAYF32), method=METHODS[method], weights_path=weights)
     with open(out_path, "wb") as f:
         out.tofile(f)
 

@@ -178,7 +178,13 @@ typedef enum dp_refine_method {
     DP_REFINE_JOINT_BILATERAL = 0,  /**< Joint bilateral filter (a smaller depth is bicubic-upsampled first). */
     DP_REFINE_GUIDED = 1,           /**< Guided filter (He et al.); a smaller depth uses guided upsampling. */
     DP_REFINE_JOINT_BILATERAL_UPSAMPLING = 2, /**< Kopf et al. 2007, from the low-resolution grid. */
-    /* 3 is reserved for DP_REFINE_FDKN. */
+    DP_REFINE_FDKN = 3,             /**< FDKN deformable kernels predicted by a network (Kim, Ponce, Ham 2021) from the
+                                         guide's luminance and the depth; needs weights_path. A smaller depth is
+                                         bicubic-upsampled first (FDKN refines a bicubic upsample, as it was trained),
+                                         clipped to the input's range.
+                                         radius, sigmas and eps are ignored.
+                                         Added after the first release of ABI 1: an older library rejects it
+                                         with DP_ERROR_INVALID_ARGUMENT. */
     DP_REFINE_CASCADE = 4,          /**< Coarse-to-fine joint bilateral passes with noise-aware back-projection onto
                                          depth_in: the most accurate training-free upsampler here (docs/refinement.md).
                                          radius = first stage's radius (0: 2 x scale); sigma_range as for JBF.
@@ -196,6 +202,11 @@ typedef struct dp_refine_options {
     float eps;             /**< Guided-filter regularisation on the (0..1)^2 scale. 0 = default. */
     int32_t zero_is_invalid; /**< Nonzero (default): depth 0 means unknown and is filled from known neighbours. NaN is always unknown. */
     int32_t grey_guide;    /**< Nonzero: use the guide's luminance instead of its colour. Default 0. */
+    /* Appended after the first layout (struct_size 32); older callers get the defaults. */
+    const char *weights_path; /**< DP_REFINE_FDKN: NUL-terminated UTF-8 path of the network weights (.safetensors with
+                                   the tensor names of the authors' FDKN state dict; tools/train_fdkn writes them).
+                                   Read during the call only; the library caches the loaded weights until the file
+                                   changes. Default NULL. */
 } dp_refine_options;
 
 /** Fills *options with defaults (set struct_size first). Errors: DP_ERROR_INVALID_ARGUMENT. */
@@ -209,7 +220,11 @@ DP_API dp_status dp_refine_options_default(dp_refine_options *options);
  *  The caller keeps ownership of every pointer. depth_out may alias depth_in.
  *  With the Vulkan backend the caller's bytes are copied once into GPU staging memory and every conversion
  *  runs on the device; results match the CPU backend within the tolerances stated in the tests.
- *  Errors: DP_ERROR_INVALID_ARGUMENT, DP_ERROR_CANCELLED, DP_ERROR_OUT_OF_MEMORY, DP_ERROR_DEVICE. */
+ *  With DP_REFINE_FDKN, unknown depth is filled from known depth (push-pull) before the network sees it, so
+ *  depth_out is unknown only where no depth is known at all; a missing or unreadable weights file is
+ *  DP_ERROR_IO, a malformed one (wrong tensors or shapes) DP_ERROR_MODEL.
+ *  Errors: DP_ERROR_INVALID_ARGUMENT, DP_ERROR_CANCELLED, DP_ERROR_OUT_OF_MEMORY, DP_ERROR_DEVICE,
+ *  DP_ERROR_IO and DP_ERROR_MODEL (FDKN weights). */
 DP_API dp_status dp_refine_depth(dp_context *context, const dp_image *guide, const dp_image *depth_in,
                                  const dp_image *depth_out, const dp_refine_options *options,
                                  dp_progress_fn progress, void *user_data);

@@ -18,7 +18,7 @@ FORMAT_GRAY8, FORMAT_GRAY16, FORMAT_GRAYF32, FORMAT_RGBA8, FORMAT_RGBA16, FORMAT
 _BYTES_PER_PIXEL = {FORMAT_GRAY8: 1, FORMAT_GRAY16: 2, FORMAT_GRAYF32: 4, FORMAT_RGBA8: 4,
                     FORMAT_RGBA16: 8, FORMAT_RGBAF32: 16, FORMAT_BGRA8: 4}
 BACKEND_AUTO, BACKEND_CPU, BACKEND_VULKAN = 0, 1, 2
-REFINE_JOINT_BILATERAL, REFINE_GUIDED, REFINE_JOINT_BILATERAL_UPSAMPLING = 0, 1, 2
+REFINE_JOINT_BILATERAL, REFINE_GUIDED, REFINE_JOINT_BILATERAL_UPSAMPLING, REFINE_FDKN = 0, 1, 2, 3
 DEPTH_REFINE_NONE, DEPTH_REFINE_GUIDED, DEPTH_REFINE_JOINT_BILATERAL = 0, 1, 2
 PROVIDER_CPU, PROVIDER_CUDA, PROVIDER_DIRECTML, PROVIDER_COREML = 0, 1, 2, 3
 
@@ -56,7 +56,7 @@ class ContextOptions(ctypes.Structure):
 class RefineOptions(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("method", ctypes.c_int32), ("radius", ctypes.c_int32),
                 ("sigma_spatial", ctypes.c_float), ("sigma_range", ctypes.c_float), ("eps", ctypes.c_float),
-                ("zero_is_invalid", ctypes.c_int32), ("grey_guide", ctypes.c_int32)]
+                ("zero_is_invalid", ctypes.c_int32), ("grey_guide", ctypes.c_int32), ("weights_path", ctypes.c_char_p)]
 
 
 class DepthOptions(ctypes.Structure):
@@ -127,13 +127,15 @@ class Context:
         self.close()
 
     def refine_depth(self, guide, depth, out, method=REFINE_JOINT_BILATERAL, radius=0, sigma_spatial=0.0,
-                     sigma_range=0.0, eps=0.0, zero_is_invalid=True, progress=None):
-        """progress: optional callable(fraction) -> bool; returning False cancels."""
+                     sigma_range=0.0, eps=0.0, zero_is_invalid=True, progress=None, weights_path=None):
+        """progress: optional callable(fraction) -> bool; returning False cancels.
+        weights_path: the .safetensors file REFINE_FDKN needs."""
         opts = RefineOptions(ctypes.sizeof(RefineOptions))
         self._l.check(self._l._lib.dp_refine_options_default(ctypes.byref(opts)))
         opts.method, opts.radius = method, radius
         opts.sigma_spatial, opts.sigma_range, opts.eps = sigma_spatial, sigma_range, eps
         opts.zero_is_invalid = 1 if zero_is_invalid else 0
+        opts.weights_path = os.fsencode(weights_path) if weights_path is not None else None
         cb = PROGRESS(lambda _user, f: 0 if progress(f) else 1) if progress else PROGRESS()
         self._l.check(self._l._lib.dp_refine_depth(self._h, ctypes.byref(guide), ctypes.byref(depth), ctypes.byref(out),
                                                    ctypes.byref(opts), cb, None))

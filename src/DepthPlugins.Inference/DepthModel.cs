@@ -57,8 +57,21 @@ public sealed class DepthModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// The process-wide ONNX Runtime environment, made once before the first session: errors-only logging (its
+    /// warnings would land on a host application's stderr) and telemetry off (a plug-in must not phone home).
+    /// </summary>
+    static readonly Lazy<OrtEnv> Environment_ = new(() =>
+    {
+        var options = new EnvironmentCreationOptions { logId = "depthplugins", logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        var env = OrtEnv.CreateInstanceWithOptions(ref options);
+        env.DisableTelemetryEvents();
+        return env;
+    });
+
     static InferenceSession CreateSession(string path, SessionSettings settings)
     {
+        _ = Environment_.Value;
         // Errors only: ORT's warnings (e.g. about unused initializers) would land on a host application's stderr.
         var options = new SessionOptions
         {

@@ -7,6 +7,7 @@ namespace DepthPlugins.Native;
 
 static unsafe partial class Exports
 {
+    /// <summary>Size of the first published dp_refine_options (before weights_path was appended).</summary>
     const uint RefineOptionsV1 = 32;
 
     static DpRefineOptions RefineDefaults() => new()
@@ -19,6 +20,7 @@ static unsafe partial class Exports
         Eps = 0,
         ZeroIsInvalid = 1,
         GreyGuide = 0,
+        WeightsPath = 0,
     };
 
     [UnmanagedCallersOnly(EntryPoint = "dp_refine_options_default")]
@@ -59,6 +61,7 @@ static unsafe partial class Exports
                 Eps = o.Eps,
                 ZeroIsInvalid = o.ZeroIsInvalid != 0,
                 GreyGuide = o.GreyGuide != 0,
+                WeightsPath = o.WeightsPath == 0 ? null : Marshal.PtrToStringUTF8(o.WeightsPath),
             };
             ro.Resolve(); // reject bad parameters before reading any pixels
             // The engine reads every input before it writes depth_out, which may therefore alias depth_in.

@@ -42,6 +42,8 @@ struct DpRefineOptions
     public float Eps;
     public int ZeroIsInvalid;
     public int GreyGuide;
+    // Appended after the first layout (32 bytes).
+    public nint WeightsPath;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using DepthPlugins.Core;
+using DepthPlugins.Core.Deformable;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 using DepthPlugins.Core.Refinement;
@@ -46,6 +47,26 @@ public sealed class VulkanRefineKernels : IRefineKernels, IDisposable
         if (p.Radius < 0 || !(p.Eps > 0)) throw DpException.Invalid("guided filter: radius ≥ 0 and eps > 0 required");
         CheckNotLarger(guide, depth);
         return RunPlanes(guide, depth, RefineMethod.Guided, p.Radius, 0, 0, p.Eps, validity, progress);
+    }
+
+    public Plane Fdkn(FdknModel model, Plane guideLuma, Plane target, Progress progress) => FdknTimed(model, guideLuma, target, progress).Result;
+
+    /// <summary>FDKN on the device (<see cref="FdknJob"/>) with the GPU time of its passes (FilterMs = ComputeMs: every
+    /// pass is FDKN's; Tiles = strips).</summary>
+    public (Plane Result, GpuTiming Timing) FdknTimed(FdknModel model, Plane guideLuma, Plane target, Progress progress)
+    {
+        var (guide, padded) = FdknModel.PrepareInputs(guideLuma, target);
+        lock (_run) return new FdknJob(Device, model, guide, padded, target.Width, target.Height).Run((ulong)BudgetBytes, progress, _jobs);
+    }
+
+    /// <summary>The deformable weighted average on the device (deformable.comp; <see cref="DeformableFilter.Apply"/> on
+    /// the CPU), for a whole image whose buffers fit the budget.</summary>
+    public Plane Deformable(Plane target, DeformableKernels kernels, DeformableParams p)
+    {
+        p.Validate();
+        if (kernels.Width != target.Width || kernels.Rows != target.Height || kernels.Taps != p.Taps)
+            throw DpException.Invalid("deformable kernels do not match the target or the parameters");
+        lock (_run) return FdknJob.Deformable(Device, target, kernels, p, (ulong)BudgetBytes, _jobs);
     }
 
     public Plane JointBilateralUpsample(Image guide, Plane depth, JbuParams p, DepthValidity validity, Progress progress)

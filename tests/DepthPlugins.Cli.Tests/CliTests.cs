@@ -31,7 +31,7 @@ public class CliTests
         foreach (var c in new[] { "info", "refine", "depth", "models", "sample-scene" }) Assert.That(top.Out, Does.Contain(c));
         var refine = CliRunner.Run("refine", "--help");
         Assert.That(refine.Code, Is.EqualTo(0));
-        Assert.That(refine.Out, Does.Contain("--method jbf|guided|jbu"));
+        Assert.That(refine.Out, Does.Contain("--method jbf|guided|jbu|cascade|fdkn"));
         Assert.That(refine.Out, Does.Contain("--backend auto|cpu|vulkan"));
         foreach (var c in new[] { "info", "depth", "models", "sample-scene" })
             Assert.That(CliRunner.Run(c, "--help").Code, Is.EqualTo(0), c);
@@ -54,6 +54,10 @@ public class CliTests
     [TestCase(new[] { "refine", "samples/scene_depth_low.png", "--guide", "samples/scene.png", "-o", "o.xyz" }, 1, "unsupported output")]
     [TestCase(new[] { "refine", "samples/scene_depth_low.png", "--guide", "samples/scene.png", "-o", "o.png", "--radius", "100000" }, 1, "radius")]
     [TestCase(new[] { "depth", "samples/scene.png", "-o", "o.png", "--model", "no-such-model.onnx" }, 1, "no-such-model")]
+    [TestCase(new[] { "refine", "samples/scene_depth_low.png", "--guide", "samples/scene.png", "-o", "o.png", "--method", "fdkn" }, 2, "--weights")]
+    [TestCase(new[] { "refine", "samples/scene_depth_low.png", "--guide", "samples/scene.png", "-o", "o.png", "--weights", "w.safetensors" }, 2, "only used by --method fdkn")]
+    [TestCase(new[] { "refine", "samples/scene_depth_low.png", "--guide", "samples/scene.png", "-o", "o.png", "--method", "fdkn", "--weights", "no-such.safetensors" }, 1, "no-such.safetensors")]
+    [TestCase(new[] { "refine", "samples/scene_depth_low.png", "--guide", "samples/scene.png", "-o", "o.png", "--method", "fdkn", "--weights", "samples/scene.png" }, 1, "not a valid safetensors")]
     public void ErrorsAreOneLineWithExitCode(string[] args, int code, string fragment)
     {
         var r = CliRunner.Run(args);

@@ -155,7 +155,24 @@ public class EvalCommandTests
         Assert.That((r.Width, r.Height, r.BitDepth), Is.EqualTo((64, 48, 16)));
     }
 
+    /// <summary>FDKN is an eval method: weights from --weights or fdkn:weights=FILE (random weights here: the rows exist
+    /// and differ from bicubic; their accuracy is measured on real weights in FdknParkTests).</summary>
+    [Test]
+    public void FdknTakesItsWeightsFromTheCommandLine()
+    {
+        string weights = Path.Combine(_root, "fdkn.safetensors");
+        File.WriteAllBytes(weights, Core.Tests.SafeTensorsWriter.Build(Core.Tests.FdknTestWeights.RandomWeights(1)));
+        var (code, stdout, stderr) = Eval("--data", Path.Combine(_root, "park"), "--scales", "4", "--methods", $"bicubic,fdkn,fdkn:weights={weights}", "--weights", weights);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var bicubic = Row(stdout, "RMSE, mean over 2 scene(s)", "bicubic");
+        var fdkn = Row(stdout, "RMSE, mean over 2 scene(s)", "fdkn");
+        Assert.That(fdkn[0], Is.Not.EqualTo(bicubic[0]));
+        Assert.That(Row(stdout, "RMSE, mean over 2 scene(s)", $"fdkn:weights={weights}"), Is.EqualTo(fdkn));
+    }
+
     [TestCase("--methods", "bicubic,nearest", 2, "unknown method 'nearest'")]
+    [TestCase("--methods", "fdkn", 2, "needs a weights file")]
+    [TestCase("--methods", "jbu:weights=w.safetensors", 2, "unknown parameter 'weights'")]
     [TestCase("--methods", "jbu:radius=-1", 2, "non-negative")]
     [TestCase("--scales", "8,x", 2, "not a factor")]
     [TestCase("--protocol", "hazy", 2, "must be one of")]

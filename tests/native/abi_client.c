@@ -134,7 +134,7 @@ int main(void)
     CHECK(strcmp(dp_status_string(DP_ERROR_CANCELLED), "DP_ERROR_CANCELLED") == 0, "status string");
     CHECK(strcmp(dp_status_string(12345), "unknown dp_status") == 0, "unknown status string");
     CHECK(dp_last_error_message() != NULL, "message never NULL");
-    CHECK(sizeof(dp_image) == 40 && sizeof(dp_context_options) == 24 && sizeof(dp_refine_options) == 32,
+    CHECK(sizeof(dp_image) == 40 && sizeof(dp_context_options) == 24 && sizeof(dp_refine_options) == 40,
           "struct sizes %u %u %u", (unsigned)sizeof(dp_image), (unsigned)sizeof(dp_context_options), (unsigned)sizeof(dp_refine_options));
 
     /* Context options. */
@@ -200,6 +200,13 @@ int main(void)
         }
         CHECK(calls > 3, "progress called %d times", calls);
         EXPECT_OK(dp_refine_depth(ctx, &g, &d, &o, NULL, NULL, NULL)); /* NULL options = defaults */
+        /* A caller built against the first layout (32 bytes, before weights_path) is accepted; bytes beyond its
+           struct_size are never read. */
+        dp_refine_options_default(&ropts);
+        CHECK(ropts.weights_path == NULL, "weights_path defaults to NULL");
+        ropts.struct_size = 32;
+        ropts.weights_path = "/never/read";
+        EXPECT_OK(dp_refine_depth(ctx, &g, &d, &o, &ropts, NULL, NULL));
 
         /* Every error leaves the output untouched. */
         for (i = 0; i < W * H; i++) sentinel[i] = out[i] = -7.0f;
@@ -266,6 +273,16 @@ int main(void)
         EXPECT_ERROR(dp_refine_depth(ctx, &g, &d, &o, &ropts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
         ropts.struct_size = sizeof ropts + 4;
         EXPECT_ERROR(dp_refine_depth(ctx, &g, &d, &o, &ropts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+        /* FDKN needs weights; a missing file is an I/O error, a file that is not safetensors a model error. */
+        ropts.struct_size = sizeof ropts;
+        dp_refine_options_default(&ropts);
+        ropts.method = DP_REFINE_FDKN;
+        EXPECT_ERROR(dp_refine_depth(ctx, &g, &d, &o, &ropts, NULL, NULL), DP_ERROR_INVALID_ARGUMENT);
+        ropts.weights_path = "/nonexistent/fdkn.safetensors";
+        EXPECT_ERROR(dp_refine_depth(ctx, &g, &d, &o, &ropts, NULL, NULL), DP_ERROR_IO);
+        ropts.weights_path = "native/include/depthplugins.h";
+        EXPECT_ERROR(dp_refine_depth(ctx, &g, &d, &o, &ropts, NULL, NULL), DP_ERROR_MODEL);
+        UNTOUCHED();
         /* Cancel. */
         calls = 0;
         EXPECT_ERROR(dp_refine_depth(ctx, &g, &d, &o, NULL, cancel_at_second, &calls), DP_ERROR_CANCELLED);

@@ -16,6 +16,7 @@ sealed class EvalCommand : ICommand
             new("protocol", "P", "clean: shrink the truth by s with PIL-style bicubic; noisy: the Park set's noisy inputs", ["clean", "noisy"], "clean"),
             new("scales", "LIST", "comma-separated upsampling factors", null, "2,4,8,16"),
             new("methods", "LIST", $"comma-separated methods ({string.Join(", ", EvalMethod.KnownNames)}); name:key=value sets a parameter, e.g. jbu:radius=3", null, "bicubic,jbf,guided,jbu"),
+            new("weights", "FILE", "weights of the fdkn method (.safetensors), unless given as fdkn:weights=FILE"),
             new("scenes", "LIST", "only scenes whose name contains one of these words"),
             new("report", "FILE", "also write the tables as Markdown"),
             new("save", "DIR", "write every output as a 16-bit PNG <dataset>_<scene>_x<s>_<method>.png"),
@@ -38,7 +39,8 @@ sealed class EvalCommand : ICommand
         var scales = ParseList(args.Get("scales")!, "scales").Select(s =>
             int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v is >= 2 and <= 64
                 ? v : throw new UsageException($"--scales: '{s}' is not a factor from 2 to 64")).Distinct().ToArray();
-        var methods = ParseList(args.Get("methods")!, "methods").Distinct().Select(EvalMethod.Parse).ToList();
+        string? weights = args.Get("weights");
+        var methods = ParseList(args.Get("methods")!, "methods").Distinct().Select(m => EvalMethod.Parse(m, weights)).ToList();
         string? report = args.Get("report");
         string? save = args.Get("save");
         if (save != null) Directory.CreateDirectory(save);

@@ -14,7 +14,8 @@ sealed class RefineCommand : ICommand
         [
             new("guide", "IMAGE", "the colour photo the depth belongs to (required)"),
             new("output", "FILE", "output file (-o); .pfm float, .png keeps the input's 8/16 bits unless --bit-depth, .tif"),
-            new("method", "M", "refinement method", ["jbf", "guided", "jbu", "cascade"], "jbf"),
+            new("method", "M", "refinement method (fdkn: learned deformable kernels, needs --weights)", ["jbf", "guided", "jbu", "cascade", "fdkn"], "jbf"),
+            new("weights", "FILE", "fdkn: network weights (.safetensors, e.g. from tools/train_fdkn)"),
             new("radius", "R", $"window radius in pixels (jbu: low-res pixels; cascade: first stage, default 2 x scale); defaults jbf {RefineOptions.Defaults.JbfRadius}, guided {RefineOptions.Defaults.GuidedRadius}, jbu {RefineOptions.Defaults.JbuRadius}"),
             new("sigma-spatial", "S", $"spatial sigma in pixels (jbf default radius/2, jbu {RefineOptions.Defaults.JbuSigmaSpatial})"),
             new("sigma-range", "R", $"colour sigma on the 0..1 sRGB scale (default {RefineOptions.Defaults.JbfSigmaRange})"),
@@ -38,8 +39,10 @@ sealed class RefineCommand : ICommand
                 "guided" => RefineMethod.Guided,
                 "jbu" => RefineMethod.JointBilateralUpsampling,
                 "cascade" => RefineMethod.Cascade,
+                "fdkn" => RefineMethod.Fdkn,
                 _ => RefineMethod.JointBilateral,
             },
+            WeightsPath = args.Get("weights"),
             Radius = args.Int("radius"),
             SigmaSpatial = args.Float("sigma-spatial"),
             SigmaRange = args.Float("sigma-range"),
@@ -49,6 +52,8 @@ sealed class RefineCommand : ICommand
         };
         if (options.Radius < 0 || options.SigmaSpatial < 0 || options.SigmaRange < 0 || options.Eps < 0)
             throw new UsageException("--radius, --sigma-spatial, --sigma-range and --eps must not be negative");
+        if (options.Method == RefineMethod.Fdkn && options.WeightsPath == null) throw new UsageException("--method fdkn needs --weights FILE.safetensors");
+        if (options.Method != RefineMethod.Fdkn && options.WeightsPath != null) throw new UsageException("--weights is only used by --method fdkn");
         options.Resolve();
 
         var depthRaster = ImageFile.Read(depthPath);

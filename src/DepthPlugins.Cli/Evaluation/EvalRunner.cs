@@ -20,12 +20,14 @@ sealed record EvalMethod(string Label, RefineOptions? Options)
         ["guided"] = RefineMethod.Guided,
         ["jbu"] = RefineMethod.JointBilateralUpsampling,
         ["cascade"] = RefineMethod.Cascade,
+        ["fdkn"] = RefineMethod.Fdkn,
     };
 
     public static IEnumerable<string> KnownNames => ["bicubic", .. Names.Keys];
 
-    /// <summary>"jbu" or, for parameter studies, "jbu:radius=3:sigma-range=0.1" (the refine command's option names).</summary>
-    public static EvalMethod Parse(string spec)
+    /// <summary>"jbu" or, for parameter studies, "jbu:radius=3:sigma-range=0.1" (the refine command's option names).
+    /// fdkn takes its weights from "fdkn:weights=FILE", else from <paramref name="fdknWeights"/> (eval --weights).</summary>
+    public static EvalMethod Parse(string spec, string? fdknWeights = null)
     {
         var parts = spec.Split(':');
         string name = parts[0];
@@ -36,7 +38,7 @@ sealed record EvalMethod(string Label, RefineOptions? Options)
         }
         if (!Names.TryGetValue(name, out var method))
             throw new UsageException($"unknown method '{name}' (known: {string.Join(", ", KnownNames)})");
-        var o = new RefineOptions { Method = method };
+        var o = new RefineOptions { Method = method, WeightsPath = method == RefineMethod.Fdkn ? fdknWeights : null };
         foreach (var kv in parts[1..])
         {
             int eq = kv.IndexOf('=');
@@ -51,7 +53,8 @@ sealed record EvalMethod(string Label, RefineOptions? Options)
                 case "sigma-range": o.SigmaRange = F(); break;
                 case "eps": o.Eps = F(); break;
                 case "grey-guide": o.GreyGuide = true; break;
-                default: throw new UsageException($"{spec}: unknown parameter '{key}' (radius, sigma-spatial, sigma-range, eps, grey-guide)");
+                case "weights" when method == RefineMethod.Fdkn: o.WeightsPath = val; break;
+                default: throw new UsageException($"{spec}: unknown parameter '{key}' (radius, sigma-spatial, sigma-range, eps, grey-guide; fdkn: weights)");
             }
         }
         try { o.Resolve(); }

@@ -9,7 +9,9 @@ public enum RefineMethod
     Guided = 1,
     /// <summary>Joint bilateral upsampling (Kopf et al. 2007) from the low-resolution depth grid.</summary>
     JointBilateralUpsampling = 2,
-    // 3 is reserved for FDKN (learned deformable kernels).
+    /// <summary>FDKN deformable kernels (Kim, Ponce, Ham 2021) predicted by a network from the guide and the depth;
+    /// needs <see cref="RefineOptions.WeightsPath"/>. A smaller depth is bicubic-upsampled first, as in training.</summary>
+    Fdkn = 3,
     /// <summary>Coarse-to-fine joint bilateral passes with noise-aware back-projection (<see cref="CascadeUpsampling"/>).</summary>
     Cascade = 4,
 }

@@ -18,6 +18,8 @@ public sealed class RefineOptions
     public bool ZeroIsInvalid { get; set; } = true;
     /// <summary>Use the guide's luminance instead of its colour.</summary>
     public bool GreyGuide { get; set; }
+    /// <summary>FDKN: the network weights (.safetensors in the layout of the authors' state dict, see tools/train_fdkn).</summary>
+    public string? WeightsPath { get; set; }
 
     public static class Defaults
     {
@@ -52,6 +54,10 @@ public sealed class RefineOptions
                 o.Radius = Radius > 0 ? Radius : Defaults.JbuRadius;
                 o.SigmaSpatial = Or(SigmaSpatial, Defaults.JbuSigmaSpatial);
                 o.SigmaRange = Or(SigmaRange, Defaults.JbuSigmaRange);
+                break;
+            case RefineMethod.Fdkn:
+                // The network has no tunable parameters; it is fixed by its weights.
+                if (string.IsNullOrWhiteSpace(WeightsPath)) throw DpException.Invalid("method FDKN needs a weights file (weights_path / --weights, a .safetensors file)");
                 break;
             case RefineMethod.Cascade:
                 o.Radius = Radius; // 0 = scale-aware start radius, chosen when the sizes are known
