@@ -37,7 +37,7 @@ public static unsafe class PixelCodec
     /// <summary>Reads channel <paramref name="c"/> (0 = R or grey, 3 = alpha) as floats; integer formats scale to 0..1.</summary>
     public static Plane ReadChannel(in PixelBuffer b, int c)
     {
-        var p = new Plane(b.Width, b.Height);
+        var p = Plane.Uninitialized(b.Width, b.Height);
         var buf = b;
         // BGRA stores blue first: map the logical channel to its byte offset.
         int ci = b.Format == PixelFormat.Bgra8 && c < 3 ? 2 - c : c;

@@ -44,10 +44,11 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
 
         // Source channels: premultiplied colour, then alpha (if any); occupancy is the layer weight itself.
         var sources = scene.Alpha == null ? scene.Colour : [.. scene.Colour, scene.Alpha];
-        var outColour = scene.Colour.Select(_ => new Plane(w, h)).ToArray();
-        var outAlpha = scene.Alpha != null ? new Plane(w, h) : null;
+        // Every tile writes all its pixels of these.
+        var outColour = scene.Colour.Select(_ => Plane.Uninitialized(w, h)).ToArray();
+        var outAlpha = scene.Alpha != null ? Plane.Uninitialized(w, h) : null;
         var outs = outAlpha == null ? outColour : [.. outColour, outAlpha];
-        var untouched = new bool[(long)w * h];
+        var untouched = GC.AllocateUninitializedArray<bool>(w * h);
 
         int tilesX = (w + TileW - 1) / TileW, tilesY = (h + TileH - 1) / TileH;
         using var ctx = new Context(plan, layers, presence, sources, outs, untouched);
@@ -89,11 +90,13 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             Presence = presence;
             Sources = sources;
             Outs = outs;
-            Untouched = untouched;
             Lower = (byte*)Pin(plan.Lower);
             Upper = (float*)Pin(plan.UpperWeight);
             Source = new nint[sources.Length];
             for (int i = 0; i < sources.Length; i++) Source[i] = (nint)Pin(sources[i].Data);
+            Untouched = (bool*)Pin(untouched);
+            Out = new nint[outs.Length];
+            for (int i = 0; i < outs.Length; i++) Out[i] = (nint)Pin(outs[i].Data);
             DownWeights = new float[LayerKernel.MaxScale + 1][];
             for (int sc = 2; sc <= LayerKernel.MaxScale; sc *= 2) DownWeights[sc] = LayerKernel.DownsampleWeights(sc);
         }
@@ -110,11 +113,13 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         public LayerPresence Presence { get; }
         public Plane[] Sources { get; }
         public Plane[] Outs { get; }
-        public bool[] Untouched { get; }
+        public bool* Untouched { get; }
         public byte* Lower { get; }
         public float* Upper { get; }
         /// <summary>Pinned addresses of the source planes.</summary>
         public nint[] Source { get; }
+        /// <summary>Pinned addresses of the output planes.</summary>
+        public nint[] Out { get; }
         /// <summary>Per scale s &gt; 1, D's weights along one axis.</summary>
         public float[][] DownWeights { get; }
 
@@ -369,14 +374,21 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             for (int ch = 0; ch < nOut; ch++)
             {
                 float* acc = ws.Acc + (long)ch * TileW * TileH + oy * TileW;
-                var dst = c.Outs[ch].Data;
-                for (int x = 0; x < tw; x++) dst[row + x] = t[x] > 0 ? acc[x] / t[x] : 0f;
+                float* dst = (float*)c.Out[ch] + row;
+                int x = 0;
+                // The same division a vector at a time; where T is 0 the quotient is discarded.
+                for (; x + Vector<float>.Count <= tw; x += Vector<float>.Count)
+                {
+                    var vt = Vector.Load(t + x);
+                    Vector.ConditionalSelect(Vector.GreaterThan(vt, Vector<float>.Zero), Vector.Load(acc + x) / vt, Vector<float>.Zero).Store(dst + x);
+                }
+                for (; x < tw; x++) dst[x] = t[x] > 0 ? acc[x] / t[x] : 0f;
             }
-            for (int x = 0; x < tw; x++)
-            {
-                long i = row + x;
-                c.Untouched[i] = plan.Lower[i] == plan.Center && plan.UpperWeight[i] == 0f && n[x] == 0f;
-            }
+            byte* lower = c.Lower + row;
+            float* upper = c.Upper + row;
+            bool* untouched = c.Untouched + row;
+            byte center = (byte)plan.Center;
+            for (int x = 0; x < tw; x++) untouched[x] = lower[x] == center && upper[x] == 0f && n[x] == 0f;
         }
     }
 

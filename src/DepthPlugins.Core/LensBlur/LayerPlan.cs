@@ -67,8 +67,9 @@ public sealed class LayerPlan
             while (k + 1 < count && e[k + 1] <= lo) k++;
             start[b] = (byte)k;
         }
-        var lower = new byte[data.Length];
-        var upper = new float[data.Length];
+        // Every pixel is written below.
+        var lower = GC.AllocateUninitializedArray<byte>(data.Length);
+        var upper = GC.AllocateUninitializedArray<float>(data.Length);
         int w = coc.Width;
         Parallel.For(0, coc.Height, par.Options, y =>
         {

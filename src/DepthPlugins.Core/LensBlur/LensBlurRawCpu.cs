@@ -73,8 +73,8 @@ public static unsafe class LensBlurRawCpu
     static LensBlurScene Prepare(PixelBuffer image, Plane coc, LayerPlan plan, LensBlurOptions o, Parallelism par)
     {
         int w = image.Width, h = image.Height;
-        var colour = new[] { new Plane(w, h), new Plane(w, h), new Plane(w, h) };
-        var alpha = new Plane(w, h);
+        var colour = new[] { Plane.Uninitialized(w, h), Plane.Uninitialized(w, h), Plane.Uninitialized(w, h) };
+        var alpha = Plane.Uninitialized(w, h);
         float[] d0 = colour[0].Data, d1 = colour[1].Data, d2 = colour[2].Data, da = alpha.Data, cd = coc.Data, table = Linear8, lut = SrgbTable.ToLinearTable;
         var (oR, oG, oB) = Order(image.Format);
         bool premultiplied = image.Alpha == AlphaMode.Premultiplied;

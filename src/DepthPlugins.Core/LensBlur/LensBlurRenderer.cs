@@ -102,7 +102,7 @@ public static class LensBlurRenderer
     /// <summary>Signed CoC radius in pixels: positive in front of the focus plane, negative behind it, 0 for unknown depth.</summary>
     public static Plane CircleOfConfusion(Plane depth, float focus, LensBlurOptions o, Parallelism par)
     {
-        var coc = new Plane(depth.Width, depth.Height);
+        var coc = Plane.Uninitialized(depth.Width, depth.Height);
         float sign = o.DepthNear == DepthNear.White ? 1f : -1f;
         float nearMax = Math.Min(o.MaxNearRadius, LensBlurOptions.MaxRadius), farMax = Math.Min(o.MaxFarRadius, LensBlurOptions.MaxRadius);
         float aperture = o.Aperture;

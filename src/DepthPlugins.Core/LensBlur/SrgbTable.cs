@@ -32,27 +32,29 @@ static class SrgbTable
     public static float ToSrgb(float[] table, float v) => v is >= 0f and <= 1f ? Lookup(table, v) : ColorSpace.LinearToSrgb(v);
 
     /// <summary><see cref="PixelCodec.ToByte"/>(<see cref="ToSrgb"/>(v)) for any float, found without evaluating either: the
-    /// composition is monotone, so the byte is the number of thresholds at or below v, located from a bucket table.</summary>
+    /// composition is monotone, so the byte is the number of thresholds at or below v. A bucket table indexed by v's
+    /// exponent and top mantissa bits gives the byte at the bucket's lower end; buckets are narrower (relatively) than the
+    /// gap between neighbouring thresholds, so one comparison finishes it, without a branch to mispredict.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte ToSrgbByte(float v)
     {
         if (!(v > 0f)) return 0; // negative, zero and NaN all give 0
         if (v >= 1f) return 255;
-        var t = ByteThresholds;
-        int k = ByteBucketStart[(int)(v * ByteBuckets)];
-        while (k < 255 && v >= t[k + 1]) k++;
-        return (byte)k;
+        int k = ByteBucketStart[BitConverter.SingleToInt32Bits(v) >> ByteBucketShift];
+        return (byte)(k + (v >= ByteThresholds[k + 1] ? 1 : 0));
     }
 
-    const int ByteBuckets = 4096;
-    /// <summary>ByteThresholds[k]: the smallest float v in [0, 1] with ToByte(ToSrgb(v)) ≥ k (k = 1..255).</summary>
+    /// <summary>Buckets of 2^16 float bit patterns: 7 mantissa bits, a relative width of at most 1/128, while neighbouring
+    /// thresholds lie at least 1/112 apart (2.4/(k + 14) relatively near the top; more along the linear segment).</summary>
+    const int ByteBucketShift = 16;
+    /// <summary>ByteThresholds[k]: the smallest float v in [0, 1] with ToByte(ToSrgb(v)) ≥ k (k = 1..255); [256] = ∞.</summary>
     static readonly float[] ByteThresholds = BuildByteThresholds();
-    /// <summary>Per bucket [b, b + 1) / 4096 of v, the byte at its lower end.</summary>
+    /// <summary>Per bucket of v's bit pattern (v in (0, 1)), the byte at its lower end.</summary>
     static readonly byte[] ByteBucketStart = BuildByteBuckets();
 
     static float[] BuildByteThresholds()
     {
-        var t = new float[256];
+        var t = new float[257];
         static byte F(float v) => PixelCodec.ToByte(ToSrgb(ToSrgbTable, v));
         for (int k = 1; k < 256; k++)
         {
@@ -66,17 +68,22 @@ static class SrgbTable
             }
             t[k] = BitConverter.Int32BitsToSingle(lo);
         }
+        t[256] = float.PositiveInfinity;
         return t;
     }
 
     static byte[] BuildByteBuckets()
     {
-        var b = new byte[ByteBuckets + 1];
-        for (int i = 0, k = 0; i <= ByteBuckets; i++)
+        int n = BitConverter.SingleToInt32Bits(1f) >> ByteBucketShift;
+        var b = new byte[n];
+        for (int i = 0, k = 0; i < n; i++)
         {
-            float v = i / (float)ByteBuckets;
-            while (k < 255 && v >= ByteThresholds[k + 1]) k++;
+            float lo = BitConverter.Int32BitsToSingle(i << ByteBucketShift);
+            float hi = BitConverter.Int32BitsToSingle(((i + 1) << ByteBucketShift) - 1);
+            while (k < 255 && lo >= ByteThresholds[k + 1]) k++;
             b[i] = (byte)k;
+            // The single comparison in ToSrgbByte relies on this.
+            if (k < 254 && hi >= ByteThresholds[k + 2]) throw new InvalidOperationException($"sRGB byte bucket {i} spans two thresholds");
         }
         return b;
     }
