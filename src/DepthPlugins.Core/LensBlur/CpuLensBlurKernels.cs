@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 using Plane = DepthPlugins.Core.Imaging.Plane;
@@ -53,25 +55,16 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         int tilesX = (w + TileW - 1) / TileW, tilesY = (h + TileH - 1) / TileH;
         using var ctx = new Context(plan, layers, presence, sources, outs, untouched);
         var size = WorkspaceSize.For(layers);
-        // Bands of consecutive tiles (row-major), not of tile rows: tiles differ in cost by the layers they hold, and
-        // mixing tiles of several rows in a band evens out the parallel waves. Within a band, segments: runs of up to
-        // SegmentTiles tiles of one tile row.
-        Bands.Run(tilesX * tilesY, (t0, t1) =>
+        // Work items are segments: runs of up to SegmentTiles tiles of one tile row, which share their coarse-grid gathers.
+        // Threads take them from a queue: segments differ in cost by the layers they hold.
+        int segsPerRow = (tilesX + SegmentTiles - 1) / SegmentTiles;
+        Bands.RunQueue(tilesY * segsPerRow, () => new Workspace(sources.Length + 1, size, plan.Count), (ws, item) =>
         {
-            using var ws = new Workspace(sources.Length + 1, size, plan.Count);
-            for (int t = t0; t < t1;)
-            {
-                int ty = t / tilesX, tx0 = t % tilesX;
-                int end = Math.Min(Math.Min(t1, (ty + 1) * tilesX), t + SegmentTiles);
-                var seg = new Segment(tx0 * TileW, Math.Min(w, (end - ty * tilesX) * TileW), ty * TileH, Math.Min(TileH, h - ty * TileH));
-                PrepareCoarseLayers(ctx, ws, seg);
-                for (; t < end; t++)
-                {
-                    int tx = t % tilesX;
-                    RenderTile(ctx, ws, tx * TileW, ty * TileH, Math.Min(TileW, w - tx * TileW), seg.Th);
-                }
-            }
-        }, progress, par, minRowsPerBand: 1);
+            int ty = item / segsPerRow, tx0 = item % segsPerRow * SegmentTiles, tx1 = Math.Min(tilesX, tx0 + SegmentTiles);
+            var seg = new Segment(tx0 * TileW, Math.Min(w, tx1 * TileW), ty * TileH, Math.Min(TileH, h - ty * TileH));
+            PrepareCoarseLayers(ctx, ws, seg);
+            for (int tx = tx0; tx < tx1; tx++) RenderTile(ctx, ws, tx * TileW, ty * TileH, Math.Min(TileW, w - tx * TileW), seg.Th);
+        }, progress, par);
         return new LensBlurComposite(outColour, outAlpha, untouched);
     }
 
@@ -175,12 +168,12 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
 
     /// <summary>Thread-local buffers: a window of L (layer-weighted values) and P (row prefix sums) per channel, the
     /// tile accumulators and the tile's gathered values per channel; for coarse layers, two full-resolution rows of
-    /// vertical sums (V), their horizontal tent filter (F), one footprint per coarse layer, and the footprint's rows
-    /// interpolated to the tile's columns (H). Native memory: fixed addresses for the vector loops.</summary>
+    /// vertical sums (V), one footprint per coarse layer, and the footprint's rows interpolated to the tile's columns
+    /// (H). Native memory: fixed addresses for the vector loops.</summary>
     sealed unsafe class Workspace : IDisposable
     {
         public readonly int Channels, Stride, Rows, FullCols;
-        public readonly float* L, P, Acc, T, Near, Gathered, Weight, V, F, H;
+        public readonly float* L, P, Acc, T, Near, Gathered, Weight, V, H;
         public readonly int* Span0, Span1, ColI;
         public readonly float* ColF;
         public readonly bool* RowHas;
@@ -205,7 +198,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             long footRows = (long)CoarseFootprintH(2) * TileW;
             int weightLen = Math.Max(Stride, FullCols);
             long floats = 2 * window * channels + tile * (channels - 1) + 2 * tile + tile * channels + weightLen
-                          + 3L * FullCols * channels + footRows * channels + 2L * TileW + 2 * TileH;
+                          + 2L * FullCols * channels + footRows * channels + 2L * TileW + 2 * TileH;
             _block = NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float) + 2L * Rows * sizeof(int) + Rows), 64);
             var f = (float*)_block;
             L = f; f += window * channels;
@@ -215,7 +208,6 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             Near = f; f += tile;
             Gathered = f; f += tile * channels;
             V = f; f += 2L * FullCols * channels;
-            F = f; f += (long)FullCols * channels;
             H = f; f += footRows * channels;
             ColF = f; f += TileW;
             ColI = (int*)f; f += TileW;
@@ -594,8 +586,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
     /// cols − 1 by cj0 .. cj0 + rows − 1, each the D-weighted sum (<see cref="LayerKernel"/>) of layer k's weighted
     /// values over its 2s × 2s full-resolution pixels. Rows first: each full-resolution row's weighted values are added,
     /// a vector at a time, to the two coarse rows whose tents cover it (V, two rows in turn); then the tent along each
-    /// finished row at every full-resolution column (F, vectors again), of which every s-th is the coarse value, picked
-    /// while the prefix sums run.
+    /// finished row at the coarse columns (<see cref="TentAndPrefix"/>), and the row's prefix sums.
     /// </summary>
     static unsafe bool BuildCoarseWindow(Context c, Workspace ws, Window win, int k, int s, int ci0, int cj0, int cols, int rows)
     {
@@ -605,7 +596,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         int fx0 = LayerKernel.DownsampleStart(ci0, s);
         int fcols = s * cols + 2 * s;
         long vStride = ws.FullCols, vSet = vStride * nch;
-        float* wbuf = ws.Weight, cur = ws.V, next = ws.V + vSet, f = ws.F;
+        float* wbuf = ws.Weight, cur = ws.V, next = ws.V + vSet;
         int vf = Vector<float>.Count;
         bool any = false, hasCur = false, hasNext = false;
         new Span<float>(cur, (int)vSet).Clear();
@@ -651,25 +642,8 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             win.RowHas[r] = false;
             if (hasCur)
             {
-                int n = s * (cols - 1) + 1; // F at every full-resolution column up to the last coarse one
                 for (int ch = 0; ch < nch; ch++)
-                {
-                    float* v = cur + ch * vStride;
-                    int x = 0;
-                    for (; x + vf <= n; x += vf)
-                    {
-                        var sum = Vector<float>.Zero;
-                        for (int q = 0; q < 2 * s; q++) sum += new Vector<float>(a[q]) * Vector.Load(v + x + q);
-                        sum.Store(f + x);
-                    }
-                    for (; x < n; x++)
-                    {
-                        float sum = 0f;
-                        for (int q = 0; q < 2 * s; q++) sum += a[q] * v[x + q];
-                        f[x] = sum;
-                    }
-                    PickAndPrefix(f, s, win.L(ch) + r * win.Stride, win.P(ch) + r * win.Stride, cols);
-                }
+                    TentAndPrefix(cur + ch * vStride, a, s, win.L(ch) + r * win.Stride, win.P(ch) + r * win.Stride, cols);
                 // Columns with weight: from the occupancy (the last channel).
                 float* occ = win.L(nch - 1) + r * win.Stride;
                 int first = 0, last = cols - 1;
@@ -691,18 +665,35 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         return any;
     }
 
-    /// <summary>l[i] = f[s·i] and its prefix sums p[0] = 0, p[i + 1] = p[i] + l[i], for i &lt; n.</summary>
-    static unsafe void PickAndPrefix(float* f, int s, float* l, float* p, int n)
+    /// <summary>A coarse window row from its row of vertical sums v: l[i] = Σ_q a[q]·v[s·i + q] (D's tent along the row,
+    /// evaluated at the coarse columns only), and its prefix sums p (<see cref="PrefixSum"/>). At scale 2 four coarse
+    /// columns at a time, v's even and odd columns split by shuffles; the same operations in the same order as the
+    /// scalar loop.</summary>
+    static unsafe void TentAndPrefix(float* v, float[] a, int s, float* l, float* p, int n)
     {
-        float sum = 0f;
-        p[0] = 0f;
-        for (int i = 0; i < n; i++)
+        int i = 0;
+        if (s == 2 && Sse.IsSupported)
         {
-            float v = f[s * i];
-            l[i] = v;
-            sum += v;
-            p[i + 1] = sum;
+            Vector128<float> a0 = Vector128.Create(a[0]), a1 = Vector128.Create(a[1]), a2 = Vector128.Create(a[2]), a3 = Vector128.Create(a[3]);
+            for (; i + 4 <= n; i += 4)
+            {
+                float* q = v + 2 * i;
+                Vector128<float> x0 = Sse.LoadVector128(q), x1 = Sse.LoadVector128(q + 4), y0 = Sse.LoadVector128(q + 2), y1 = Sse.LoadVector128(q + 6);
+                var sum = a0 * Sse.Shuffle(x0, x1, 0b10_00_10_00); // v[2i], v[2i + 2], v[2i + 4], v[2i + 6]
+                sum += a1 * Sse.Shuffle(x0, x1, 0b11_01_11_01);    // v[2i + 1], …
+                sum += a2 * Sse.Shuffle(y0, y1, 0b10_00_10_00);    // v[2i + 2], …
+                sum += a3 * Sse.Shuffle(y0, y1, 0b11_01_11_01);    // v[2i + 3], …
+                sum.Store(l + i);
+            }
         }
+        for (; i < n; i++)
+        {
+            float* q = v + s * i;
+            float sum = a[0] * q[0];
+            for (int k = 1; k < 2 * s; k++) sum += a[k] * q[k];
+            l[i] = sum;
+        }
+        PrefixSum(l, p, n);
     }
 
     /// <summary>Stores layer k's weight of a vector of pixels (1 − t where the pixel's lower layer is k, t where it is

@@ -8,7 +8,7 @@ namespace DepthPlugins.Core.LensBlur;
 /// in O(1); per cell the layer that holds all its pixels with weight 1 (if one does) answers "is this rectangle wholly
 /// layer k?".
 /// </summary>
-public sealed class LayerPresence
+public sealed unsafe class LayerPresence
 {
     public const int Cell = 16;
     /// <summary>A cell not wholly in one layer (LayerPlan.MaxLayers &lt; 255, so no layer has this index).</summary>
@@ -41,17 +41,35 @@ public sealed class LayerPresence
         var pure = new byte[(long)cx * cy];
         Parallel.For(0, cy, par.Options, j =>
         {
-            for (int c = 0; c < cx; c++) pure[(long)j * cx + c] = plan.Lower[(long)j * Cell * w + c * Cell];
-            for (int y = j * Cell; y < Math.Min(h, (j + 1) * Cell); y++)
-                for (int x = 0; x < w; x++)
+            fixed (byte* lowerAll = plan.Lower)
+            fixed (float* upperAll = plan.UpperWeight)
+            fixed (uint* bitsAll = bits)
+                for (int c = 0; c < cx; c++)
                 {
-                    long i = (long)y * w + x;
-                    long cell = (long)j * cx + x / Cell;
-                    int k = plan.Lower[i];
-                    float t = plan.UpperWeight[i];
-                    if (t < 1f) bits[cell * words + (k >> 5)] |= 1u << (k & 31);
-                    if (t > 0f) bits[cell * words + ((k + 1) >> 5)] |= 1u << ((k + 1) & 31);
-                    if (t != 0f || k != pure[cell]) pure[cell] = Mixed;
+                    int x0 = c * Cell, x1 = Math.Min(w, x0 + Cell);
+                    uint* cb = bitsAll + ((long)j * cx + c) * words;
+                    int first = lowerAll[(long)j * Cell * w + x0];
+                    bool isPure = true;
+                    // What a pixel adds depends only on its layer and whether its weight t is 0, 1 or between: a pixel
+                    // like the previous one adds nothing (smooth depth gives long runs of them).
+                    int last = -1;
+                    for (int y = j * Cell; y < Math.Min(h, (j + 1) * Cell); y++)
+                    {
+                        byte* lower = lowerAll + (long)y * w;
+                        float* upper = upperAll + (long)y * w;
+                        for (int x = x0; x < x1; x++)
+                        {
+                            int k = lower[x];
+                            float t = upper[x];
+                            int key = k << 2 | (t > 0f ? 1 : 0) | (t < 1f ? 2 : 0);
+                            if (key == last) continue;
+                            last = key;
+                            if (t < 1f) cb[k >> 5] |= 1u << (k & 31);
+                            if (t > 0f) cb[(k + 1) >> 5] |= 1u << ((k + 1) & 31);
+                            if (t != 0f || k != first) isPure = false;
+                        }
+                    }
+                    pure[(long)j * cx + c] = isPure ? (byte)first : Mixed;
                 }
         });
         return FromCells(w, h, n, bits, pure, par);
