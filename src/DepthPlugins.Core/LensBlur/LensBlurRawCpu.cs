@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 
@@ -74,50 +75,75 @@ public static unsafe class LensBlurRawCpu
     {
         int w = image.Width, h = image.Height;
         var colour = new[] { Plane.Uninitialized(w, h), Plane.Uninitialized(w, h), Plane.Uninitialized(w, h) };
-        var alpha = Plane.Uninitialized(w, h);
-        float[] d0 = colour[0].Data, d1 = colour[1].Data, d2 = colour[2].Data, da = alpha.Data, cd = coc.Data, table = Linear8, lut = SrgbTable.ToLinearTable;
+        // Alpha 1 everywhere is not blurred (see LensBlurRenderer): the same result for a channel less, and then not stored.
+        var alpha = Opaque(image, par) ? null : Plane.Uninitialized(w, h);
+        float[] d0 = colour[0].Data, d1 = colour[1].Data, d2 = colour[2].Data, cd = coc.Data, table = Linear8, lut = SrgbTable.ToLinearTable;
+        float[]? da = alpha?.Data;
         var (oR, oG, oB) = Order(image.Format);
         bool premultiplied = image.Alpha == AlphaMode.Premultiplied;
         float threshold = o.HighlightThreshold, gain = o.HighlightGain;
-        int translucent = 0;
         Parallel.For(0, h, par.Options, y =>
         {
             byte* row = (byte*)image.Data + y * image.RowStrideBytes;
-            fixed (float* p0 = &d0[y * w], p1 = &d1[y * w], p2 = &d2[y * w], pa = &da[y * w], pc = &cd[y * w], lin = table)
-            for (int x = 0; x < w; x++)
+            fixed (float* p0 = &d0[y * w], p1 = &d1[y * w], p2 = &d2[y * w], alphaAll = da, pc = &cd[y * w], lin = table)
             {
-                byte* px = row + 4 * x;
-                // As PixelCodec.ReadImage (code / 255, premultiplied colour divided by alpha) and LensBlurRenderer's Prepare.
-                float a = px[3] * (1f / 255f), r, g, b;
-                if (!premultiplied)
+                float* pa = alphaAll == null ? null : alphaAll + y * w;
+                for (int x = 0; x < w; x++)
                 {
-                    r = lin[px[oR]];
-                    g = lin[px[oG]];
-                    b = lin[px[oB]];
-                }
-                else
-                {
-                    float rs = px[oR] * (1f / 255f), gs = px[oG] * (1f / 255f), bs = px[oB] * (1f / 255f);
-                    if (a > 0f)
+                    byte* px = row + 4 * x;
+                    // As PixelCodec.ReadImage (code / 255, premultiplied colour divided by alpha) and LensBlurRenderer's Prepare.
+                    float a = px[3] * (1f / 255f), r, g, b;
+                    if (!premultiplied)
                     {
-                        rs /= a;
-                        gs /= a;
-                        bs /= a;
+                        r = lin[px[oR]];
+                        g = lin[px[oG]];
+                        b = lin[px[oB]];
                     }
-                    r = SrgbTable.ToLinear(lut, rs);
-                    g = SrgbTable.ToLinear(lut, gs);
-                    b = SrgbTable.ToLinear(lut, bs);
+                    else
+                    {
+                        float rs = px[oR] * (1f / 255f), gs = px[oG] * (1f / 255f), bs = px[oB] * (1f / 255f);
+                        if (a > 0f)
+                        {
+                            rs /= a;
+                            gs /= a;
+                            bs /= a;
+                        }
+                        r = SrgbTable.ToLinear(lut, rs);
+                        g = SrgbTable.ToLinear(lut, gs);
+                        b = SrgbTable.ToLinear(lut, bs);
+                    }
+                    if (pa != null) pa[x] = a;
+                    float m = a * LensBlurRenderer.HighlightFactor(0.2126f * r + 0.7152f * g + 0.0722f * b, MathF.Abs(pc[x]), threshold, gain);
+                    p0[x] = r * m;
+                    p1[x] = g * m;
+                    p2[x] = b * m;
                 }
-                pa[x] = a;
-                if (a != 1f && translucent == 0) translucent = 1;
-                float m = a * LensBlurRenderer.HighlightFactor(0.2126f * r + 0.7152f * g + 0.0722f * b, MathF.Abs(pc[x]), threshold, gain);
-                p0[x] = r * m;
-                p1[x] = g * m;
-                p2[x] = b * m;
             }
         });
-        // Alpha 1 everywhere is not blurred (see LensBlurRenderer): the same result for a channel less.
-        return new LensBlurScene(colour, translucent == 0 ? null : alpha, plan, new ApertureShape(o.Blades, o.Rotation), o.FullResolution);
+        return new LensBlurScene(colour, alpha, plan, new ApertureShape(o.Blades, o.Rotation), o.FullResolution);
+    }
+
+    /// <summary>Whether every pixel's alpha byte is 255 (then its alpha, 255 × (1/255), is exactly 1).</summary>
+    static bool Opaque(PixelBuffer image, Parallelism par)
+    {
+        int translucent = 0;
+        Parallel.For(0, image.Height, par.Options, (y, state) =>
+        {
+            byte* row = (byte*)image.Data + y * image.RowStrideBytes;
+            int n = 4 * image.Width, x = 0;
+            // Four pixels at a time: colour bytes set to 255, so only an alpha byte below 255 shows.
+            var colour = Vector128.Create(0x00FFFFFFu).AsByte();
+            for (; x + 16 <= n; x += 16)
+                if (!Vector128.EqualsAll(Vector128.Load(row + x) | colour, Vector128<byte>.AllBitsSet)) break;
+            for (x += 3; x < n; x += 4)
+                if (row[x] != 255)
+                {
+                    translucent = 1;
+                    state.Stop();
+                    return;
+                }
+        });
+        return translucent == 0;
     }
 
     /// <summary>LensBlurRenderer's Finish and PixelCodec.WriteImage in one pass: un-premultiplied, sRGB-encoded, then
@@ -193,31 +219,38 @@ public static unsafe class LensBlurRawCpu
         Parallel.For(0, h, par.Options, y =>
         {
             byte* src = (byte*)image.Data + y * image.RowStrideBytes, dst = (byte*)output.Data + y * output.RowStrideBytes;
-            for (int x = 0, i = y * w; x < w; x++, i++)
+            fixed (float* p0 = &c0[y * w], p1 = &c1[y * w], p2 = &c2[y * w], alpha = ca)
+            fixed (bool* u = &untouched[y * w])
+            fixed (ushort* buckets = SrgbTable.ByteBuckets)
+            fixed (float* thresholds = SrgbTable.ByteThresholds)
             {
-                byte* p = src + 4 * x, q = dst + 4 * x;
-                if (untouched[i])
+                float* pa = alpha == null ? null : alpha + y * w;
+                for (int x = 0; x < w; x++)
                 {
-                    byte pr = p[iR], pg = p[iG], pb = p[iB], pa = p[3];
-                    q[oR] = pr;
-                    q[oG] = pg;
-                    q[oB] = pb;
-                    q[3] = pa;
-                    continue;
+                    byte* p = src + 4 * x, q = dst + 4 * x;
+                    if (u[x])
+                    {
+                        byte pr = p[iR], pg = p[iG], pb = p[iB], a8 = p[3];
+                        q[oR] = pr;
+                        q[oG] = pg;
+                        q[oB] = pb;
+                        q[3] = a8;
+                        continue;
+                    }
+                    float r = p0[x], g = p1[x], b = p2[x];
+                    if (pa != null)
+                    {
+                        float a = pa[x];
+                        r = a > 0f ? r / a : 0f;
+                        g = a > 0f ? g / a : 0f;
+                        b = a > 0f ? b / a : 0f;
+                        q[3] = PixelCodec.ToByte(a);
+                    }
+                    else q[3] = 255;
+                    q[oR] = SrgbTable.ToSrgbByte(buckets, thresholds, r);
+                    q[oG] = SrgbTable.ToSrgbByte(buckets, thresholds, g);
+                    q[oB] = SrgbTable.ToSrgbByte(buckets, thresholds, b);
                 }
-                float r = c0[i], g = c1[i], b = c2[i];
-                if (ca != null)
-                {
-                    float a = ca[i];
-                    r = a > 0f ? r / a : 0f;
-                    g = a > 0f ? g / a : 0f;
-                    b = a > 0f ? b / a : 0f;
-                    q[3] = PixelCodec.ToByte(a);
-                }
-                else q[3] = 255;
-                q[oR] = SrgbTable.ToSrgbByte(r);
-                q[oG] = SrgbTable.ToSrgbByte(g);
-                q[oB] = SrgbTable.ToSrgbByte(b);
             }
         });
     }

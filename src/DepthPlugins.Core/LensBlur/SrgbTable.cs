@@ -34,23 +34,35 @@ static class SrgbTable
     /// <summary><see cref="PixelCodec.ToByte"/>(<see cref="ToSrgb"/>(v)) for any float, found without evaluating either: the
     /// composition is monotone, so the byte is the number of thresholds at or below v. A bucket table indexed by v's
     /// exponent and top mantissa bits gives the byte at the bucket's lower end; buckets are narrower (relatively) than the
-    /// gap between neighbouring thresholds, so one comparison finishes it, without a branch to mispredict.</summary>
+    /// gap between neighbouring thresholds, so at most the next threshold lies inside one, and only about one bucket in
+    /// 60 has one: the rest need no comparison. Hot loops pin <see cref="ByteBuckets"/> and <see cref="ByteThresholds"/>
+    /// and call <see cref="ToSrgbByte(ushort*, float*, float)"/>.</summary>
+    public static unsafe byte ToSrgbByte(float v)
+    {
+        fixed (ushort* b = ByteBuckets)
+        fixed (float* t = ByteThresholds)
+            return ToSrgbByte(b, t, v);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static byte ToSrgbByte(float v)
+    public static unsafe byte ToSrgbByte(ushort* buckets, float* thresholds, float v)
     {
         if (!(v > 0f)) return 0; // negative, zero and NaN all give 0
         if (v >= 1f) return 255;
-        int k = ByteBucketStart[BitConverter.SingleToInt32Bits(v) >> ByteBucketShift];
-        return (byte)(k + (v >= ByteThresholds[k + 1] ? 1 : 0));
+        int e = buckets[BitConverter.SingleToInt32Bits(v) >> ByteBucketShift];
+        int k = e & 0xFF;
+        if (e > 0xFF && v >= thresholds[k + 1]) k++;
+        return (byte)k;
     }
 
     /// <summary>Buckets of 2^16 float bit patterns: 7 mantissa bits, a relative width of at most 1/128, while neighbouring
     /// thresholds lie at least 1/112 apart (2.4/(k + 14) relatively near the top; more along the linear segment).</summary>
     const int ByteBucketShift = 16;
     /// <summary>ByteThresholds[k]: the smallest float v in [0, 1] with ToByte(ToSrgb(v)) ≥ k (k = 1..255); [256] = ∞.</summary>
-    static readonly float[] ByteThresholds = BuildByteThresholds();
-    /// <summary>Per bucket of v's bit pattern (v in (0, 1)), the byte at its lower end.</summary>
-    static readonly byte[] ByteBucketStart = BuildByteBuckets();
+    public static readonly float[] ByteThresholds = BuildByteThresholds();
+    /// <summary>Per bucket of v's bit pattern (v in (0, 1)): the byte at its lower end, plus 256 where threshold byte + 1
+    /// lies inside the bucket.</summary>
+    public static readonly ushort[] ByteBuckets = BuildByteBuckets();
 
     static float[] BuildByteThresholds()
     {
@@ -72,16 +84,16 @@ static class SrgbTable
         return t;
     }
 
-    static byte[] BuildByteBuckets()
+    static ushort[] BuildByteBuckets()
     {
         int n = BitConverter.SingleToInt32Bits(1f) >> ByteBucketShift;
-        var b = new byte[n];
+        var b = new ushort[n];
         for (int i = 0, k = 0; i < n; i++)
         {
             float lo = BitConverter.Int32BitsToSingle(i << ByteBucketShift);
             float hi = BitConverter.Int32BitsToSingle(((i + 1) << ByteBucketShift) - 1);
             while (k < 255 && lo >= ByteThresholds[k + 1]) k++;
-            b[i] = (byte)k;
+            b[i] = (ushort)(k < 255 && hi >= ByteThresholds[k + 1] ? k + 256 : k);
             // The single comparison in ToSrgbByte relies on this.
             if (k < 254 && hi >= ByteThresholds[k + 2]) throw new InvalidOperationException($"sRGB byte bucket {i} spans two thresholds");
         }
