@@ -221,7 +221,7 @@ public static unsafe class LensBlurRawCpu
             byte* src = (byte*)image.Data + y * image.RowStrideBytes, dst = (byte*)output.Data + y * output.RowStrideBytes;
             fixed (float* p0 = &c0[y * w], p1 = &c1[y * w], p2 = &c2[y * w], alpha = ca)
             fixed (bool* u = &untouched[y * w])
-            fixed (ushort* buckets = SrgbTable.ByteBuckets)
+            fixed (byte* buckets = SrgbTable.ByteBuckets)
             fixed (float* thresholds = SrgbTable.ByteThresholds)
             {
                 float* pa = alpha == null ? null : alpha + y * w;

@@ -34,25 +34,23 @@ static class SrgbTable
     /// <summary><see cref="PixelCodec.ToByte"/>(<see cref="ToSrgb"/>(v)) for any float, found without evaluating either: the
     /// composition is monotone, so the byte is the number of thresholds at or below v. A bucket table indexed by v's
     /// exponent and top mantissa bits gives the byte at the bucket's lower end; buckets are narrower (relatively) than the
-    /// gap between neighbouring thresholds, so at most the next threshold lies inside one, and only about one bucket in
-    /// 60 has one: the rest need no comparison. Hot loops pin <see cref="ByteBuckets"/> and <see cref="ByteThresholds"/>
-    /// and call <see cref="ToSrgbByte(ushort*, float*, float)"/>.</summary>
+    /// gap between neighbouring thresholds, so one comparison with the next threshold finishes it (no loop, no branch:
+    /// about one bucket in six of those that occur holds a threshold, too many for a well-predicted branch). Hot loops
+    /// pin <see cref="ByteBuckets"/> and <see cref="ByteThresholds"/> and call <see cref="ToSrgbByte(byte*, float*, float)"/>.</summary>
     public static unsafe byte ToSrgbByte(float v)
     {
-        fixed (ushort* b = ByteBuckets)
+        fixed (byte* b = ByteBuckets)
         fixed (float* t = ByteThresholds)
             return ToSrgbByte(b, t, v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe byte ToSrgbByte(ushort* buckets, float* thresholds, float v)
+    public static unsafe byte ToSrgbByte(byte* buckets, float* thresholds, float v)
     {
         if (!(v > 0f)) return 0; // negative, zero and NaN all give 0
         if (v >= 1f) return 255;
-        int e = buckets[BitConverter.SingleToInt32Bits(v) >> ByteBucketShift];
-        int k = e & 0xFF;
-        if (e > 0xFF && v >= thresholds[k + 1]) k++;
-        return (byte)k;
+        int k = buckets[BitConverter.SingleToInt32Bits(v) >> ByteBucketShift];
+        return (byte)(k + (v >= thresholds[k + 1] ? 1 : 0));
     }
 
     /// <summary>Buckets of 2^16 float bit patterns: 7 mantissa bits, a relative width of at most 1/128, while neighbouring
@@ -60,9 +58,8 @@ static class SrgbTable
     const int ByteBucketShift = 16;
     /// <summary>ByteThresholds[k]: the smallest float v in [0, 1] with ToByte(ToSrgb(v)) ≥ k (k = 1..255); [256] = ∞.</summary>
     public static readonly float[] ByteThresholds = BuildByteThresholds();
-    /// <summary>Per bucket of v's bit pattern (v in (0, 1)): the byte at its lower end, plus 256 where threshold byte + 1
-    /// lies inside the bucket.</summary>
-    public static readonly ushort[] ByteBuckets = BuildByteBuckets();
+    /// <summary>Per bucket of v's bit pattern (v in (0, 1)), the byte at its lower end.</summary>
+    public static readonly byte[] ByteBuckets = BuildByteBuckets();
 
     static float[] BuildByteThresholds()
     {
@@ -84,16 +81,16 @@ static class SrgbTable
         return t;
     }
 
-    static ushort[] BuildByteBuckets()
+    static byte[] BuildByteBuckets()
     {
         int n = BitConverter.SingleToInt32Bits(1f) >> ByteBucketShift;
-        var b = new ushort[n];
+        var b = new byte[n];
         for (int i = 0, k = 0; i < n; i++)
         {
             float lo = BitConverter.Int32BitsToSingle(i << ByteBucketShift);
             float hi = BitConverter.Int32BitsToSingle(((i + 1) << ByteBucketShift) - 1);
             while (k < 255 && lo >= ByteThresholds[k + 1]) k++;
-            b[i] = (ushort)(k < 255 && hi >= ByteThresholds[k + 1] ? k + 256 : k);
+            b[i] = (byte)k;
             // The single comparison in ToSrgbByte relies on this.
             if (k < 254 && hi >= ByteThresholds[k + 2]) throw new InvalidOperationException($"sRGB byte bucket {i} spans two thresholds");
         }
