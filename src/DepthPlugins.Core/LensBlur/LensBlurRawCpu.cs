@@ -55,9 +55,8 @@ public static unsafe class LensBlurRawCpu
         if (!Supports(image, depth, output)) throw new DpException(DpStatus.Internal, "LensBlurRawCpu.Render: unsupported buffers");
         o.Validate(image.Width, image.Height);
         progress.Report(0f);
-        var depthPlane = PixelCodec.ReadDepth(depth);
-        float focus = o.FocusFromPoint ? LensBlurRenderer.FocusAt(depthPlane, o.FocusX, o.FocusY) : o.Focus;
-        var coc = LensBlurRenderer.CircleOfConfusion(depthPlane, focus, o, par);
+        float focus = o.FocusFromPoint ? LensBlurRenderer.FocusAt(depth, o.FocusX, o.FocusY) : o.Focus;
+        var coc = LensBlurRenderer.CircleOfConfusion(depth, focus, o, par);
         var plan = LayerPlan.Build(coc, par);
         var scene = Prepare(image, coc, plan, o, par);
         progress.Report(0.15f);

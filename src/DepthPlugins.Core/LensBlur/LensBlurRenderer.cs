@@ -103,21 +103,44 @@ public static class LensBlurRenderer
     public static Plane CircleOfConfusion(Plane depth, float focus, LensBlurOptions o, Parallelism par)
     {
         var coc = Plane.Uninitialized(depth.Width, depth.Height);
-        float sign = o.DepthNear == DepthNear.White ? 1f : -1f;
-        float nearMax = Math.Min(o.MaxNearRadius, LensBlurOptions.MaxRadius), farMax = Math.Min(o.MaxFarRadius, LensBlurOptions.MaxRadius);
-        float aperture = o.Aperture;
-        var src = depth.Data;
-        var dst = coc.Data;
-        float k = sign * aperture;
-        var vk = new Vector<float>(k);
-        var vf = new Vector<float>(focus);
-        var lo = new Vector<float>(-farMax);
-        var hi = new Vector<float>(nearMax);
-        var inf = new Vector<float>(float.PositiveInfinity);
-        int n = Vector<float>.Count;
+        var f = new CocFunction(focus, o);
+        int w = depth.Width;
+        Parallel.For(0, depth.Height, par.Options, y => f.Row(depth.Data, coc.Data, y * w, (y + 1) * w));
+        return coc;
+    }
+
+    /// <summary><see cref="CircleOfConfusion(Plane, float, LensBlurOptions, Parallelism)"/> of a depth map (of the image's
+    /// size) still in the caller's buffer: each row is read as <see cref="PixelCodec.ReadDepth"/> reads it, straight into
+    /// the CoC plane, and turned into CoC there (no depth plane, one pass less).</summary>
+    public static Plane CircleOfConfusion(PixelBuffer depth, float focus, LensBlurOptions o, Parallelism par)
+    {
+        var coc = Plane.Uninitialized(depth.Width, depth.Height);
+        var f = new CocFunction(focus, o);
+        int w = depth.Width;
         Parallel.For(0, depth.Height, par.Options, y =>
         {
-            int i = y * depth.Width, end = i + depth.Width;
+            PixelCodec.ReadChannelRow(depth, 0, y, coc.Row(y));
+            f.Row(coc.Data, coc.Data, y * w, (y + 1) * w);
+        });
+        return coc;
+    }
+
+    /// <summary>s = k·(d − focus), k = ±aperture, clamped to the near/far limits; 0 for non-finite depth.</summary>
+    readonly struct CocFunction(float focus, LensBlurOptions o)
+    {
+        readonly float _focus = focus, _k = (o.DepthNear == DepthNear.White ? 1f : -1f) * o.Aperture;
+        readonly float _nearMax = Math.Min(o.MaxNearRadius, LensBlurOptions.MaxRadius), _farMax = Math.Min(o.MaxFarRadius, LensBlurOptions.MaxRadius);
+
+        /// <summary>dst[i] for i in [start, end) from src[i] (src may be dst).</summary>
+        public void Row(float[] src, float[] dst, int start, int end)
+        {
+            float k = _k, focus = _focus, nearMax = _nearMax, farMax = _farMax;
+            var vk = new Vector<float>(k);
+            var vf = new Vector<float>(focus);
+            var lo = new Vector<float>(-farMax);
+            var hi = new Vector<float>(nearMax);
+            var inf = new Vector<float>(float.PositiveInfinity);
+            int n = Vector<float>.Count, i = start;
             // A vector at a time: finite depth (d == d and |d| < ∞) gives k·(d − focus) clamped, other depth 0; the same
             // operations as the scalar tail.
             for (; i + n <= end; i += n)
@@ -133,8 +156,7 @@ public static class LensBlurRenderer
                 float s = float.IsFinite(d) ? k * (d - focus) : 0f;
                 dst[i] = float.IsNaN(s) ? 0f : Math.Clamp(s, -farMax, nearMax);
             }
-        });
-        return coc;
+        }
     }
 
     /// <summary>Linear-light boost factor of a highlight: luminance Y above threshold t becomes t + (1 + gain)(Y − t).
