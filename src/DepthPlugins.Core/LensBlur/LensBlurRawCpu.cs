@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
@@ -224,7 +225,10 @@ public static unsafe class LensBlurRawCpu
             fixed (float* thresholds = SrgbTable.ByteThresholds)
             {
                 float* pa = alpha == null ? null : alpha + y * w;
-                for (int x = 0; x < w; x++)
+                int x = 0;
+                if (pa == null && image.Format == output.Format && Vector128.IsHardwareAccelerated)
+                    x = OpaqueRow4(p0, p1, p2, u, (uint*)src, (uint*)dst, w, oR, oG, oB, buckets, thresholds);
+                for (; x < w; x++)
                 {
                     byte* p = src + 4 * x, q = dst + 4 * x;
                     if (u[x])
@@ -252,5 +256,43 @@ public static unsafe class LensBlurRawCpu
                 }
             }
         });
+    }
+
+    /// <summary>FinishStraight's loop for opaque output of the input's format, four pixels at a time: the sRGB bytes of
+    /// each channel by <see cref="SrgbTable.ToSrgbByte(byte*, float*, float)"/>'s steps on vectors (its two table reads
+    /// per value stay scalar), packed into pixels with alpha 255; untouched pixels take the input's four bytes. Returns
+    /// the first column left to the scalar loop.</summary>
+    static int OpaqueRow4(float* r, float* g, float* b, bool* untouched, uint* src, uint* dst, int w, int oR, int oG, int oB, byte* buckets, float* thresholds)
+    {
+        int x = 0;
+        var alpha = Vector128.Create(255u << 24);
+        for (; x + 4 <= w; x += 4)
+        {
+            var word = alpha | (SrgbBytes(Vector128.Load(r + x), buckets, thresholds) << (8 * oR))
+                             | (SrgbBytes(Vector128.Load(g + x), buckets, thresholds) << (8 * oG))
+                             | (SrgbBytes(Vector128.Load(b + x), buckets, thresholds) << (8 * oB));
+            // One bool byte per pixel, widened to a 32-bit lane mask.
+            var flags = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalar(*(uint*)(untouched + x)).AsByte()));
+            var keep = ~Vector128.Equals(flags, Vector128<uint>.Zero);
+            Vector128.ConditionalSelect(keep, Vector128.Load(src + x), word).Store(dst + x);
+        }
+        return x;
+    }
+
+    /// <summary>SrgbTable.ToSrgbByte of four values, as 32-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector128<uint> SrgbBytes(Vector128<float> v, byte* buckets, float* thresholds)
+    {
+        // Bucket index of the bit pattern; out-of-range values (≤ 0, ≥ 1, NaN) are replaced below, their index only
+        // has to stay inside the table.
+        var idx = Vector128.ShiftRightArithmetic(v.AsInt32(), SrgbTable.ByteBucketShift);
+        idx = Vector128.Min(Vector128.Max(idx, Vector128<int>.Zero), Vector128.Create((BitConverter.SingleToInt32Bits(1f) >> SrgbTable.ByteBucketShift) - 1));
+        int k0 = buckets[idx.GetElement(0)], k1 = buckets[idx.GetElement(1)], k2 = buckets[idx.GetElement(2)], k3 = buckets[idx.GetElement(3)];
+        var k = Vector128.Create(k0, k1, k2, k3);
+        var t = Vector128.Create(thresholds[k0 + 1], thresholds[k1 + 1], thresholds[k2 + 1], thresholds[k3 + 1]);
+        k -= Vector128.GreaterThanOrEqual(v, t).AsInt32(); // all-ones = −1: one more where v reaches the next threshold
+        k &= Vector128.GreaterThan(v, Vector128<float>.Zero).AsInt32();  // ≤ 0 and NaN give 0
+        k |= Vector128.GreaterThanOrEqual(v, Vector128<float>.One).AsInt32() & Vector128.Create(255); // ≥ 1 gives 255
+        return k.AsUInt32();
     }
 }

@@ -55,7 +55,7 @@ static class SrgbTable
 
     /// <summary>Buckets of 2^16 float bit patterns: 7 mantissa bits, a relative width of at most 1/128, while neighbouring
     /// thresholds lie at least 1/112 apart (2.4/(k + 14) relatively near the top; more along the linear segment).</summary>
-    const int ByteBucketShift = 16;
+    public const int ByteBucketShift = 16;
     /// <summary>ByteThresholds[k]: the smallest float v in [0, 1] with ToByte(ToSrgb(v)) ≥ k (k = 1..255); [256] = ∞.</summary>
     public static readonly float[] ByteThresholds = BuildByteThresholds();
     /// <summary>Per bucket of v's bit pattern (v in (0, 1)), the byte at its lower end.</summary>
