@@ -4,6 +4,7 @@
 #include "common.glsl"
 
 layout(std430, binding = 0) writeonly buffer Acc { vec4 acc[]; };
+layout(std430, binding = 1) writeonly buffer Cov { vec2 cov[]; };
 
 layout(push_constant) uniform Params { int w, h; } pc;
 
@@ -11,7 +12,7 @@ void main()
 {
     ivec2 p = ivec2(gl_GlobalInvocationID.xy);
     if (p.x >= pc.w || p.y >= pc.h) return;
-    uint n = uint(pc.w) * uint(pc.h), i = uint(p.y) * uint(pc.w) + uint(p.x);
+    uint i = uint(p.y) * uint(pc.w) + uint(p.x);
     acc[i] = vec4(0.0);
-    acc[n + i] = vec4(0.0);
+    cov[i] = vec2(0.0);
 }

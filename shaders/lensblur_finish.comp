@@ -5,11 +5,12 @@
 #include "common.glsl"
 
 layout(std430, binding = 0) readonly buffer Acc { vec4 acc[]; };
-layout(std430, binding = 1) readonly buffer Lower { uint lower[]; };
-layout(std430, binding = 2) readonly buffer Upper { float upper[]; };
-layout(std430, binding = 3) writeonly buffer Colour { float colour[]; }; // nc planes
-layout(std430, binding = 4) writeonly buffer Alpha { float alpha[]; };
-layout(std430, binding = 5) writeonly buffer Untouched { uint untouched[]; };
+layout(std430, binding = 1) readonly buffer Cov { vec2 cov[]; };
+layout(std430, binding = 2) readonly buffer Lower { uint lower[]; };
+layout(std430, binding = 3) readonly buffer Upper { float upper[]; };
+layout(std430, binding = 4) writeonly buffer Colour { float colour[]; }; // nc planes
+layout(std430, binding = 5) writeonly buffer Alpha { float alpha[]; };
+layout(std430, binding = 6) writeonly buffer Untouched { uint untouched[]; };
 
 layout(push_constant) uniform Params { int w, h, nc, hasAlpha, center; } pc;
 
@@ -18,7 +19,8 @@ void main()
     ivec2 p = ivec2(gl_GlobalInvocationID.xy);
     if (p.x >= pc.w || p.y >= pc.h) return;
     uint n = uint(pc.w) * uint(pc.h), i = uint(p.y) * uint(pc.w) + uint(p.x);
-    vec4 c = acc[i], tn = acc[n + i];
+    vec4 c = acc[i];
+    vec2 tn = cov[i];
     float t = tn.x;
     colour[i] = t > 0.0 ? c.x / t : 0.0;
     if (pc.nc > 1)

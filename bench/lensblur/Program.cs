@@ -15,12 +15,16 @@ using LensBlurBench;
 //       median time of the in-process CPU renderer (JIT) on the scene, pixels already in memory.
 //   LensBlurBench time-native <dir> [--library artifacts/native/libdepthplugins.so] [--repeat N]
 //       the same through the published NativeAOT library's C ABI (RGBA8 image, Gray16 depth, RGBA8 out).
-//   LensBlurBench time-backend <dir> [--backend cpu|vulkan|auto] [--repeat N]
-//       through the Engine as the CLI and the library use it: the backend's Composite alone (scene prepared once, the
-//       GPU hook: the H100 targets are for this number) and the whole LensBlur call.
+//   LensBlurBench time-backend <dir> [--backend cpu|vulkan|auto] [--repeat N] [--full-resolution 1]
+//       through the Engine as the CLI and the library use it: the backend's Composite alone (scene prepared once; on
+//       Vulkan with the device timestamps of its compute passes: the H100 targets are for that number), the whole lens
+//       blur on planes, and the whole lens blur from caller buffers as dp_lens_blur runs it (on Vulkan every step on the
+//       device: also the upload, compute and download times and the host's own work).
+//   LensBlurBench devices
+//       the Vulkan devices present.
 //   LensBlurBench pictures <dir>
 //       the pictures of bench/RESULTS.md (needs the gegl CLI).
-var cmd = args.Length > 1 ? args[0] : "";
+var cmd = args.Length > 1 || (args.Length == 1 && args[0] == "devices") ? args[0] : "";
 var opt = new Dictionary<string, string>();
 for (int i = 2; i + 1 < args.Length; i += 2) opt[args[i].TrimStart('-')] = args[i + 1];
 int Int(string name, int def) => opt.TryGetValue(name, out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : def;
@@ -32,8 +36,13 @@ switch (cmd)
     case "time-native": TimeNative(args[1]); break;
     case "time-backend": TimeBackend(args[1]); break;
     case "pictures": Pictures.All(args[1]); break;
+    case "devices":
+        var (devices, error) = DepthPlugins.Engine.Engine.ListDevices();
+        foreach (var d in devices) Console.WriteLine($"{d.Index}: {d.Name} ({d.Type}, driver {d.Driver}, Vulkan {d.ApiVersion}, {d.DeviceLocalBytes >> 20} MiB)");
+        if (devices.Count == 0) Console.WriteLine($"no Vulkan device: {error}");
+        break;
     default:
-        Console.Error.WriteLine("usage: LensBlurBench scene|time|time-native|pictures <dir> [options] (see Program.cs)");
+        Console.Error.WriteLine("usage: LensBlurBench scene|time|time-native|time-backend|pictures <dir> [options], or LensBlurBench devices (see Program.cs)");
         return 2;
 }
 return 0;
@@ -97,7 +106,7 @@ void Time(string dir)
     Console.WriteLine(Summary($"cpu-jit ({par.Threads} threads)", img.Width, img.Height, p["radius"], times));
 }
 
-void TimeBackend(string dir)
+unsafe void TimeBackend(string dir)
 {
     var p = Params(dir);
     var img = Pictures.ReadImage(Path.Combine(dir, "in.png"));
@@ -116,34 +125,75 @@ void TimeBackend(string dir)
         return;
     }
     using var _ = engine;
-    var o = new LensBlurOptions { Focus = p["focus"], Aperture = p["aperture"] };
+    var o = new LensBlurOptions { Focus = p["focus"], Aperture = p["aperture"], FullResolution = opt.GetValueOrDefault("full-resolution", "0") == "1" };
     var scene = LensBlurRenderer.PrepareScene(img, depth, o, Progress.None, engine.Parallelism);
-    List<double> Measure(Action a)
+    int coarse = Enumerable.Range(0, scene.Layers.Count).Count(k => new LayerKernel(scene.Layers.Radius(k), scene.Shape, o.FullResolution).Scale > 1);
+    int repeat = Int("repeat", 5);
+    var vk = engine.LensBlurKernels as DepthPlugins.Vulkan.VulkanLensBlurKernels;
+    // Wall and process CPU time of each run after one warm-up run; on Vulkan also the device timestamps of each run.
+    (List<double> Wall, List<double> Cpu, List<DepthPlugins.Vulkan.LensBlurGpuTiming> Gpu, List<DepthPlugins.Vulkan.LensBlurHostTiming> Host) Measure(Action a)
     {
-        var t = new List<double>();
-        for (int i = 0; i < Int("repeat", 5) + 1; i++)
+        var wall = new List<double>();
+        var cpu = new List<double>();
+        var gpu = new List<DepthPlugins.Vulkan.LensBlurGpuTiming>();
+        var host = new List<DepthPlugins.Vulkan.LensBlurHostTiming>();
+        for (int i = 0; i < repeat + 1; i++)
         {
+            var c0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             a();
-            if (i > 0) t.Add(sw.Elapsed.TotalMilliseconds);
+            if (i == 0) continue;
+            wall.Add(sw.Elapsed.TotalMilliseconds);
+            cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - c0).TotalMilliseconds);
+            if (vk != null)
+            {
+                gpu.Add(vk.LastTiming);
+                host.Add(vk.LastHostTiming);
+            }
         }
-        t.Sort();
-        return t;
+        return (wall, cpu, gpu, host);
+    }
+    static double Median(IEnumerable<double> v)
+    {
+        var l = v.OrderBy(x => x).ToList();
+        return l.Count == 0 ? 0 : l[l.Count / 2];
+    }
+    string Line(string what, (List<double> Wall, List<double> Cpu, List<DepthPlugins.Vulkan.LensBlurGpuTiming> Gpu, List<DepthPlugins.Vulkan.LensBlurHostTiming> Host) m)
+    {
+        var text = FormattableString.Invariant($"{what} {img.Width}x{img.Height} largest CoC {p["radius"]}: wall median {Median(m.Wall):F1} ms (min {m.Wall.Min():F1}), process CPU median {Median(m.Cpu):F0} ms, {m.Wall.Count} runs");
+        if (m.Gpu.Count > 0 && m.Gpu[0].Submits > 0)
+            text += FormattableString.Invariant($"\n    device timestamps, medians: compute {Median(m.Gpu.Select(g => g.ComputeMs)):F2} ms (min {m.Gpu.Min(g => g.ComputeMs):F2}), upload {Median(m.Gpu.Select(g => g.UploadMs)):F2} ms, download {Median(m.Gpu.Select(g => g.DownloadMs)):F2} ms, {m.Gpu[0].Submits} submits");
+        return text;
     }
     string name = engine.LensBlurKernels.Name;
-    var gpuMs = new List<double>();
-    Console.WriteLine(Summary($"{name} composite ({scene.Layers.Count} layers)", img.Width, img.Height, p["radius"], Measure(() =>
+    string device = engine.Device?.Name ?? $"{engine.Parallelism.Threads} CPU threads";
+    Console.WriteLine($"{name} on {device}: {scene.Layers.Count} layers ({coarse} on coarse grids){(o.FullResolution ? ", full resolution" : "")}");
+    Console.WriteLine(Line($"{name} composite (prepared scene)", Measure(() => engine.LensBlurKernels.Composite(scene, Progress.None))));
+    Console.WriteLine(Line($"{name} whole lens blur, planes API", Measure(() => engine.LensBlur(img, depth, o, Progress.None))));
+    // What dp_lens_blur does: RGBA8 image and Gray16 depth in caller memory, RGBA8 out.
+    int w = img.Width, h = img.Height;
+    var rgba = new byte[w * h * 4];
+    Parallel.For(0, h, y =>
     {
-        engine.LensBlurKernels.Composite(scene, Progress.None);
-        if (engine.LensBlurKernels is DepthPlugins.Vulkan.VulkanLensBlurKernels vk) gpuMs.Add(vk.LastGpuMs);
-    })));
-    if (gpuMs.Count > 1)
+        for (int i = y * w; i < (y + 1) * w; i++)
+        {
+            for (int c = 0; c < 3; c++) rgba[i * 4 + c] = PixelCodec.ToByte(img.Channels[c].Data[i]);
+            rgba[i * 4 + 3] = 255;
+        }
+    });
+    var d16 = depth.Data.Select(PixelCodec.ToUShort).ToArray();
+    var output = new byte[rgba.Length];
+    fixed (byte* pi = rgba, po = output)
+    fixed (ushort* pd = d16)
     {
-        gpuMs.RemoveAt(0); // the warm-up run
-        gpuMs.Sort();
-        Console.WriteLine(FormattableString.Invariant($"{name} composite GPU time (device timestamps, all passes): median {gpuMs[gpuMs.Count / 2]:F2} ms (min {gpuMs[0]:F2}) on {engine.Device?.Name}"));
+        var bi = new PixelBuffer((nint)pi, w, h, 4L * w, PixelFormat.Rgba8);
+        var bd = new PixelBuffer((nint)pd, w, h, 2L * w, PixelFormat.Gray16);
+        var bo = new PixelBuffer((nint)po, w, h, 4L * w, PixelFormat.Rgba8);
+        var m = Measure(() => engine.LensBlurRaw(bi, bd, bo, o, Progress.None));
+        Console.WriteLine(Line($"{name} whole lens blur, caller buffers (RGBA8 + Gray16 -> RGBA8, as dp_lens_blur)", m));
+        if (m.Host.Count > 0 && m.Gpu[0].Submits > 0)
+            Console.WriteLine(FormattableString.Invariant($"    host work, medians: copy in {Median(m.Host.Select(t => t.CopyInMs)):F1} ms, layer placement and work lists {Median(m.Host.Select(t => t.PlanMs)):F1} ms, copy out {Median(m.Host.Select(t => t.CopyOutMs)):F1} ms"));
     }
-    Console.WriteLine(Summary($"{name} whole lens blur", img.Width, img.Height, p["radius"], Measure(() => engine.LensBlur(img, depth, o, Progress.None))));
 }
 
 unsafe void TimeNative(string dir)
@@ -172,6 +222,7 @@ unsafe void TimeNative(string dir)
     o.Focus = p["focus"];
     o.Aperture = p["aperture"];
     var times = new List<double>();
+    var cpuTimes = new List<double>();
     fixed (byte* pi = rgba, po = output)
     fixed (ushort* pd = d16)
     {
@@ -180,15 +231,21 @@ unsafe void TimeNative(string dir)
         var dout = new ImageC { StructSize = (uint)sizeof(ImageC), Width = w, Height = h, Format = 4, RowStrideBytes = w * 4L, Data = (nint)po };
         for (int i = 0; i < Int("repeat", 5) + 1; i++)
         {
+            var c0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             int st = blur(ctx, &di, &dd, &dout, &o, null, 0);
             if (st != 0) throw new InvalidOperationException($"dp_lens_blur failed: {st}");
-            if (i > 0) times.Add(sw.Elapsed.TotalMilliseconds);
+            if (i > 0)
+            {
+                times.Add(sw.Elapsed.TotalMilliseconds);
+                cpuTimes.Add((Process.GetCurrentProcess().TotalProcessorTime - c0).TotalMilliseconds);
+            }
         }
     }
     destroy(ctx);
     times.Sort();
-    Console.WriteLine(Summary("cpu-native-library", w, h, p["radius"], times));
+    cpuTimes.Sort();
+    Console.WriteLine(Summary("cpu-native-library", w, h, p["radius"], times) + FormattableString.Invariant($", process CPU median {cpuTimes[cpuTimes.Count / 2]:F0} ms"));
 }
 
 /// <summary>dp_image as laid out in depthplugins.h.</summary>

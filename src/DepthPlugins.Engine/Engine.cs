@@ -101,6 +101,36 @@ public sealed class Engine : IDisposable
         catch (DpException e) when (ShouldFallBack(e)) { return LensBlurRenderer.Render(CpuLensBlur, image, depth, options, progress, Parallelism); }
     }
 
+    /// <summary>
+    /// Lens blur from caller buffers into a caller buffer (what dp_lens_blur does). On Vulkan, with a depth map of the
+    /// image's size, the raw bytes go to the device and every step runs there (<see cref="VulkanLensBlurKernels.LensBlurRaw"/>);
+    /// on the CPU, 8-bit RGBA/BGRA buffers are decoded and encoded directly (<see cref="LensBlurRawCpu"/>); otherwise they
+    /// are read into planes first. <paramref name="output"/> is written only on success and may alias
+    /// <paramref name="image"/>.
+    /// </summary>
+    public void LensBlurRaw(in PixelBuffer image, in PixelBuffer depth, in PixelBuffer output, LensBlurOptions options, Progress progress)
+    {
+        if (_vulkanLensBlur != null && depth.Width == image.Width && depth.Height == image.Height)
+        {
+            try
+            {
+                _vulkanLensBlur.LensBlurRaw(image, depth, output, options, progress);
+                return;
+            }
+            catch (DpException e) when (ShouldFallBack(e)) { }
+        }
+        if (LensBlurRawCpu.Supports(image, depth, output))
+        {
+            LensBlurRawCpu.Render(CpuLensBlur, image, depth, output, options, progress, Parallelism);
+            return;
+        }
+        // Inputs are copied into managed planes first, so output may alias image.
+        var picture = PixelCodec.ReadImage(image);
+        var depthPlane = PixelCodec.ReadDepth(depth);
+        var result = LensBlur(picture, depthPlane, options, progress);
+        PixelCodec.WriteImage(result, output);
+    }
+
     /// <summary>Depth models loaded by this engine (one ONNX Runtime session per model file and provider).</summary>
     public DepthModelCache Models { get; } = new();
 

@@ -421,7 +421,9 @@ internal static class PngCodec
         int samplesPerRow = width * channels;
 
         var idat = new IdatWriter(output);
-        using (var z = new ZLibStream(idat, CompressionLevel.Optimal, leaveOpen: true))
+        // zlib level 3 (also gegl:png-save's default): the deflate runs on one thread, and at level 6 (Optimal) it took a
+        // third of a 1080p lens-blur run; level 3 saves about 0.15 s there for files about 19 % larger, same pixels.
+        using (var z = new ZLibStream(idat, new ZLibCompressionOptions { CompressionLevel = 3 }, leaveOpen: true))
         {
             for (int y0 = 0; y0 < height; y0 += bandRows)
             {

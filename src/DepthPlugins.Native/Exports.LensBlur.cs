@@ -75,11 +75,8 @@ static unsafe partial class Exports
                 DepthNear = (DepthNear)o.DepthNear,
             };
             lo.Validate(img.Width, img.Height); // reject bad parameters before reading any pixels
-            // Inputs are copied into managed planes first, so out may alias image (in-place blur).
-            var picture = PixelCodec.ReadImage(img);
-            var depthPlane = PixelCodec.ReadDepth(dep);
-            var result = engine.LensBlur(picture, depthPlane, lo, MakeProgress(progress, user));
-            PixelCodec.WriteImage(result, dst);
+            // Inputs are read (to planes, or to the device) before out is written, so out may alias image (in-place blur).
+            engine.LensBlurRaw(img, dep, dst, lo, MakeProgress(progress, user));
             return 0;
         }
         catch (Exception e) { return LastError.Fail(e, "dp_lens_blur"); }

@@ -90,11 +90,24 @@ static class LensBlurReference
         return o;
     }
 
+    /// <summary>The grid a group of CoC radius r is scattered on in the default (not full-resolution) mode: the largest
+    /// power of two s ≤ 8 with r / s ≥ 8 (the library's rule, restated: docs/lens-blur.md, "Large radii").</summary>
+    public static int CoarseScale(double r)
+    {
+        int s = 1;
+        while (s < 8 && r / (2 * s) >= 8) s *= 2;
+        return s;
+    }
+
     /// <summary>
     /// Renders straight linear colour <paramref name="colour"/> (planes [y, x]) with optional straight alpha and signed CoC
     /// radii per pixel. Returns straight colour planes and alpha (1 where the input has none).
+    /// With <paramref name="coarse"/>, a group whose radius r has <see cref="CoarseScale"/> s &gt; 1 scatters through the
+    /// coarse model instead of the exact bokeh: its values are splatted onto a grid s times coarser with bilinear (tent)
+    /// weights divided by s², scattered there with the bokeh of radius r / s, and interpolated back bilinearly. The grid's
+    /// points sit at full-resolution coordinates s·i + s/2 − 1/2 for every integer i whose tent touches the image.
     /// </summary>
-    public static (double[][,] Colour, double[,] Alpha) Render(double[][,] colour, double[,]? alpha, double[,] coc, int blades, double rotationDeg)
+    public static (double[][,] Colour, double[,] Alpha) Render(double[][,] colour, double[,]? alpha, double[,] coc, int blades, double rotationDeg, bool coarse = false)
     {
         int h = coc.GetLength(0), w = coc.GetLength(1), nc = colour.Length;
         var groups = new SortedSet<double>();
@@ -104,28 +117,12 @@ static class LensBlurReference
         var total = new double[h, w];
         foreach (double s in groups) // ascending signed CoC = back to front
         {
-            var k = Kernel(Math.Abs(s), blades, rotationDeg);
-            int e = k.GetLength(0) / 2;
             var sum = new double[nc + 1][,];
             for (int c = 0; c <= nc; c++) sum[c] = new double[h, w];
             var occ = new double[h, w];
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                {
-                    if (coc[y, x] != s) continue;
-                    double a = alpha?[y, x] ?? 1.0;
-                    for (int dy = -e; dy <= e; dy++)
-                        for (int dx = -e; dx <= e; dx++)
-                        {
-                            int qx = x + dx, qy = y + dy;
-                            if (qx < 0 || qy < 0 || qx >= w || qy >= h) continue;
-                            double kw = k[dy + e, dx + e];
-                            if (kw == 0) continue;
-                            for (int c = 0; c < nc; c++) sum[c][qy, qx] += kw * a * colour[c][y, x];
-                            sum[nc][qy, qx] += kw * a;
-                            occ[qy, qx] += kw;
-                        }
-                }
+            int sc = coarse ? CoarseScale(Math.Abs(s)) : 1;
+            if (sc == 1) ScatterExact(colour, alpha, coc, s, blades, rotationDeg, sum, occ);
+            else ScatterCoarse(colour, alpha, coc, s, sc, blades, rotationDeg, sum, occ);
             for (int y = 0; y < h; y++)
                 for (int x = 0; x < w; x++)
                 {
@@ -145,5 +142,96 @@ static class LensBlurReference
                 for (int c = 0; c < nc; c++) outC[c][y, x] = a > 0 ? acc[c][y, x] / t / a : 0;
             }
         return (outC, outA);
+    }
+
+    /// <summary>Every pixel of the group scatters premultiplied colour, alpha and 1 through the exact bokeh.</summary>
+    static void ScatterExact(double[][,] colour, double[,]? alpha, double[,] coc, double s, int blades, double rotationDeg, double[][,] sum, double[,] occ)
+    {
+        int h = coc.GetLength(0), w = coc.GetLength(1), nc = colour.Length;
+        var k = Kernel(Math.Abs(s), blades, rotationDeg);
+        int e = k.GetLength(0) / 2;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                if (coc[y, x] != s) continue;
+                double a = alpha?[y, x] ?? 1.0;
+                for (int dy = -e; dy <= e; dy++)
+                    for (int dx = -e; dx <= e; dx++)
+                    {
+                        int qx = x + dx, qy = y + dy;
+                        if (qx < 0 || qy < 0 || qx >= w || qy >= h) continue;
+                        double kw = k[dy + e, dx + e];
+                        if (kw == 0) continue;
+                        for (int c = 0; c < nc; c++) sum[c][qy, qx] += kw * a * colour[c][y, x];
+                        sum[nc][qy, qx] += kw * a;
+                        occ[qy, qx] += kw;
+                    }
+            }
+    }
+
+    /// <summary>The coarse model of <see cref="Render"/>: splat, scatter at radius r / sc, interpolate.</summary>
+    static void ScatterCoarse(double[][,] colour, double[,]? alpha, double[,] coc, double s, int sc, int blades, double rotationDeg, double[][,] sum, double[,] occ)
+    {
+        int h = coc.GetLength(0), w = coc.GetLength(1), nc = colour.Length;
+        // Grid points i with centre g(i) = sc·i + sc/2 − 1/2 whose tent (half-width sc) reaches a pixel: i from iMin to iMax.
+        double Centre(int i) => sc * i + sc / 2.0 - 0.5;
+        double Tent(double d) => Math.Max(0, 1 - Math.Abs(d) / sc);
+        int iMin = (int)Math.Floor((0 - sc / 2.0 + 0.5 - sc) / sc), iMax = (int)Math.Ceiling((w - 1 - sc / 2.0 + 0.5 + sc) / sc);
+        int jMin = (int)Math.Floor((0 - sc / 2.0 + 0.5 - sc) / sc), jMax = (int)Math.Ceiling((h - 1 - sc / 2.0 + 0.5 + sc) / sc);
+        int gw = iMax - iMin + 1, gh = jMax - jMin + 1;
+        // Splat: the group's values (premultiplied colour, alpha, occupancy 1) onto the grid.
+        var grid = new double[nc + 2][,];
+        for (int c = 0; c < nc + 2; c++) grid[c] = new double[gh, gw];
+        // The grid points whose tent can touch coordinate v (the tent is zero at the others).
+        int Near(double v) => (int)Math.Floor((v + 0.5 - sc / 2.0) / sc);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                if (coc[y, x] != s) continue;
+                double a = alpha?[y, x] ?? 1.0;
+                for (int j = Near(y) - 1; j <= Near(y) + 2; j++)
+                    for (int i = Near(x) - 1; i <= Near(x) + 2; i++)
+                    {
+                        double t = Tent(x - Centre(i)) * Tent(y - Centre(j)) / (sc * sc);
+                        if (t == 0) continue;
+                        for (int c = 0; c < nc; c++) grid[c][j - jMin, i - iMin] += t * a * colour[c][y, x];
+                        grid[nc][j - jMin, i - iMin] += t * a;
+                        grid[nc + 1][j - jMin, i - iMin] += t;
+                    }
+            }
+        // Scatter on the grid with the bokeh of radius r / sc (nothing leaves the grid: it covers every point a pixel interpolates from).
+        var k = Kernel(Math.Abs(s) / sc, blades, rotationDeg);
+        int e = k.GetLength(0) / 2;
+        var blurred = new double[nc + 2][,];
+        for (int c = 0; c < nc + 2; c++) blurred[c] = new double[gh, gw];
+        for (int j = 0; j < gh; j++)
+            for (int i = 0; i < gw; i++)
+                for (int c = 0; c < nc + 2; c++)
+                {
+                    double v = grid[c][j, i];
+                    if (v == 0) continue;
+                    for (int dy = -e; dy <= e; dy++)
+                        for (int dx = -e; dx <= e; dx++)
+                        {
+                            int qi = i + dx, qj = j + dy;
+                            if (qi < 0 || qj < 0 || qi >= gw || qj >= gh) continue;
+                            blurred[c][qj, qi] += k[dy + e, dx + e] * v;
+                        }
+                }
+        // Interpolate back to the pixels.
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int j = Near(y) - 1; j <= Near(y) + 2; j++)
+                {
+                    double ty = Tent(y - Centre(j));
+                    if (ty == 0) continue;
+                    for (int i = Near(x) - 1; i <= Near(x) + 2; i++)
+                    {
+                        double t = ty * Tent(x - Centre(i));
+                        if (t == 0) continue;
+                        for (int c = 0; c <= nc; c++) sum[c][y, x] += t * blurred[c][j - jMin, i - iMin];
+                        occ[y, x] += t * blurred[nc + 1][j - jMin, i - iMin];
+                    }
+                }
     }
 }

@@ -102,12 +102,32 @@ public class LensBlurVulkanTests
     [Test]
     public void LargeRadiusRunsCrossSegments()
     {
-        // r = 90: kernel rows up to 181 px long, spanning several 64-column segments of the prefix sums.
+        // r = 90 at full resolution: kernel rows up to 181 px long, spanning several 64-column segments of the prefix sums.
         int w = 260, h = 210;
         var img = Texture(w, h, 6);
         var depth = Plane.Filled(w, h, 0f);
         for (int y = 80; y < 130; y++) for (int x = 100; x < 160; x++) depth[x, y] = 0.5f;
-        Compare(img, depth, new LensBlurOptions { Focus = 0.5f, Aperture = 180, Blades = 6 }, "r = 90");
+        Compare(img, depth, new LensBlurOptions { Focus = 0.5f, Aperture = 180, Blades = 6, FullResolution = true }, "r = 90, full resolution");
+    }
+
+    [TestCase(0.5f, 90f, 0, false)]
+    [TestCase(0.45f, 140f, 7, true)]
+    [TestCase(0.6f, 250f, 5, true)]
+    public void CoarseGridLayers(float focus, float aperture, int blades, bool alpha)
+    {
+        // Rectangles at several depths with CoC up to aperture/2: full-resolution layers and layers on grids 2, 4 and 8
+        // (splat, coarse gather, interpolation) in one composite, odd size, with and without alpha.
+        int w = 203, h = 151;
+        var rng = new Random((int)aperture);
+        var img = Texture(w, h, 10, alpha: alpha);
+        var depth = Plane.Filled(w, h, 0.1f);
+        for (int r = 0; r < 6; r++)
+        {
+            int x0 = rng.Next(w - 30), y0 = rng.Next(h - 30), x1 = x0 + 10 + rng.Next(80), y1 = y0 + 10 + rng.Next(80);
+            float d = (float)rng.NextDouble();
+            for (int y = y0; y < Math.Min(h, y1); y++) for (int x = x0; x < Math.Min(w, x1); x++) depth[x, y] = d;
+        }
+        Compare(img, depth, new LensBlurOptions { Focus = focus, Aperture = aperture, Blades = blades, Rotation = 8 }, $"coarse grids, aperture {aperture}");
     }
 
     [Test]

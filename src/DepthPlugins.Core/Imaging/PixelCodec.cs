@@ -37,38 +37,41 @@ public static unsafe class PixelCodec
     /// <summary>Reads channel <paramref name="c"/> (0 = R or grey, 3 = alpha) as floats; integer formats scale to 0..1.</summary>
     public static Plane ReadChannel(in PixelBuffer b, int c)
     {
-        var p = new Plane(b.Width, b.Height);
+        var p = Plane.Uninitialized(b.Width, b.Height);
         var buf = b;
+        Parallel.For(0, b.Height, y => ReadChannelRow(buf, c, y, p.Row(y)));
+        return p;
+    }
+
+    /// <summary>Row <paramref name="y"/> of <see cref="ReadChannel"/> into <paramref name="dst"/> (Width values).</summary>
+    public static void ReadChannelRow(in PixelBuffer b, int c, int y, Span<float> dst)
+    {
         // BGRA stores blue first: map the logical channel to its byte offset.
         int ci = b.Format == PixelFormat.Bgra8 && c < 3 ? 2 - c : c;
         int n = PixelFormats.ChannelCount(b.Format);
-        Parallel.For(0, b.Height, y =>
+        byte* row = (byte*)b.Data + y * b.RowStrideBytes;
+        dst = dst[..b.Width];
+        switch (b.Format)
         {
-            byte* row = (byte*)buf.Data + y * buf.RowStrideBytes;
-            var dst = p.Row(y);
-            switch (buf.Format)
-            {
-                case PixelFormat.Gray8:
-                case PixelFormat.Rgba8:
-                case PixelFormat.Bgra8:
-                    for (int x = 0; x < dst.Length; x++) dst[x] = row[x * n + ci] * (1f / 255f);
+            case PixelFormat.Gray8:
+            case PixelFormat.Rgba8:
+            case PixelFormat.Bgra8:
+                for (int x = 0; x < dst.Length; x++) dst[x] = row[x * n + ci] * (1f / 255f);
+                break;
+            case PixelFormat.Gray16:
+            case PixelFormat.Rgba16:
+                {
+                    ushort* r16 = (ushort*)row;
+                    for (int x = 0; x < dst.Length; x++) dst[x] = r16[x * n + ci] * (1f / 65535f);
                     break;
-                case PixelFormat.Gray16:
-                case PixelFormat.Rgba16:
-                    {
-                        ushort* r16 = (ushort*)row;
-                        for (int x = 0; x < dst.Length; x++) dst[x] = r16[x * n + ci] * (1f / 65535f);
-                        break;
-                    }
-                default:
-                    {
-                        float* rf = (float*)row;
-                        for (int x = 0; x < dst.Length; x++) dst[x] = rf[x * n + ci];
-                        break;
-                    }
-            }
-        });
-        return p;
+                }
+            default:
+                {
+                    float* rf = (float*)row;
+                    for (int x = 0; x < dst.Length; x++) dst[x] = rf[x * n + ci];
+                    break;
+                }
+        }
     }
 
     /// <summary>Writes a depth plane: grey as is, colour buffers get R = G = B = depth and opaque alpha.</summary>

@@ -18,7 +18,7 @@ public sealed class LayerPlan
     /// <summary>Spacing between neighbouring layer radii: max(MinSpacing, RelativeSpacing × radius), in pixels.</summary>
     public const double MinSpacing = 1.0, RelativeSpacing = 0.08;
     /// <summary>Bins per pixel of CoC used to find the radii present (bins keep their exact min and max).</summary>
-    const int BinsPerPixel = 64;
+    public const int BinsPerPixel = 64;
     /// <summary>At most this many layers in all (the lower layer index of a pixel is stored in a byte).</summary>
     public const int MaxLayers = 255;
 
@@ -54,16 +54,9 @@ public sealed class LayerPlan
         // Work on e = sign · max(0, |coc| − 0.5) (exact in float): radius 0.5 is already the identity, so the in-focus
         // layer sits at e = 0.
         var (farValues, nearValues) = CollectValues(data, par);
-        var far = Ladder(farValues);
-        var near = Ladder(nearValues);
-        int count = far.Count + 1 + near.Count;
-        if (count > MaxLayers) throw new DpException(DpStatus.Internal, $"lens blur planned {count} layers (limit {MaxLayers})");
-        var e = new float[count];
-        for (int i = 0; i < far.Count; i++) e[i] = -far[far.Count - 1 - i];
-        int center = far.Count;
-        e[center] = 0;
-        for (int i = 0; i < near.Count; i++) e[center + 1 + i] = near[i];
-        var signed = e.Select(v => v == 0 ? 0f : MathF.CopySign(MathF.Abs(v) + 0.5f, v)).ToArray();
+        var levels = Levels(farValues, nearValues);
+        var e = levels.E;
+        int count = e.Length;
 
         // Per bin of e, the largest layer at or below the bin's lower end: the pixel's layer is then at most a step or two up.
         int bins = 2 * BinsPerSide + 1;
@@ -74,26 +67,75 @@ public sealed class LayerPlan
             while (k + 1 < count && e[k + 1] <= lo) k++;
             start[b] = (byte)k;
         }
-        var lower = new byte[data.Length];
-        var upper = new float[data.Length];
+        // Every pixel is written below.
+        var lower = GC.AllocateUninitializedArray<byte>(data.Length);
+        var upper = GC.AllocateUninitializedArray<float>(data.Length);
         int w = coc.Width;
         Parallel.For(0, coc.Height, par.Options, y =>
         {
+            // Neighbouring pixels often share their CoC (flat regions): the previous pixel's answer is reused then.
+            float last = float.NaN, lastUpper = 0f;
+            byte lastLower = 0;
             for (int i = y * w, end = i + w; i < end; i++)
             {
-                float v = ToE(data[i]);
-                int k = start[Bin(v) + BinsPerSide];
-                while (k + 1 < count && e[k + 1] <= v) k++;
-                lower[i] = (byte)k;
-                upper[i] = k + 1 < count && v > e[k] ? (v - e[k]) / (e[k + 1] - e[k]) : 0f;
+                float c = data[i];
+                if (c != last)
+                {
+                    float v = ToE(c);
+                    int k = start[Bin(v) + BinsPerSide];
+                    while (k + 1 < count && e[k + 1] <= v) k++;
+                    lastLower = (byte)k;
+                    lastUpper = k + 1 < count && v > e[k] ? (v - e[k]) / (e[k + 1] - e[k]) : 0f;
+                    last = c;
+                }
+                lower[i] = lastLower;
+                upper[i] = lastUpper;
             }
         });
-        return new LayerPlan(signed, center, coc.Width, coc.Height, lower, upper);
+        return new LayerPlan(levels.Signed, levels.Center, coc.Width, coc.Height, lower, upper);
     }
 
-    const int BinsPerSide = (int)(LensBlurOptions.MaxRadius * BinsPerPixel) + 1;
+    /// <summary>The layers for the distinct |e| values present behind (far) and in front of (near) the focus, each sorted
+    /// ascending: e per layer (ascending, back to front), the signed CoC radius per layer, and the in-focus layer's index.</summary>
+    public static (float[] E, float[] Signed, int Center) Levels(List<float> far, List<float> near)
+    {
+        var farLadder = Ladder(far);
+        var nearLadder = Ladder(near);
+        int count = farLadder.Count + 1 + nearLadder.Count;
+        if (count > MaxLayers) throw new DpException(DpStatus.Internal, $"lens blur planned {count} layers (limit {MaxLayers})");
+        var e = new float[count];
+        for (int i = 0; i < farLadder.Count; i++) e[i] = -farLadder[farLadder.Count - 1 - i];
+        int center = farLadder.Count;
+        e[center] = 0;
+        for (int i = 0; i < nearLadder.Count; i++) e[center + 1 + i] = nearLadder[i];
+        var signed = e.Select(v => v == 0 ? 0f : MathF.CopySign(MathF.Abs(v) + 0.5f, v)).ToArray();
+        return (e, signed, center);
+    }
 
-    static float ToE(float coc) => MathF.CopySign(MathF.Max(0f, MathF.Abs(coc) - 0.5f), coc);
+    /// <summary><see cref="Levels"/> from per-bin minima and maxima of |e| as another backend collects them: index b &lt;
+    /// <see cref="BinsPerSide"/> is far bin b, BinsPerSide + b near bin b (bin b holds |e| in [b, b + 1) / 64, the last bin
+    /// everything above); a bin is empty where its minimum exceeds its maximum.</summary>
+    public static (float[] E, float[] Signed, int Center) LevelsFromBins(ReadOnlySpan<float> min, ReadOnlySpan<float> max)
+    {
+        if (min.Length != 2 * BinsPerSide || max.Length != 2 * BinsPerSide) throw new DpException(DpStatus.Internal, "lens blur: wrong number of CoC bins");
+        var far = new List<float>();
+        var near = new List<float>();
+        for (int i = 0; i < 2 * BinsPerSide; i++)
+        {
+            float lo = min[i], hi = max[i];
+            if (!(lo <= hi)) continue;
+            var list = i < BinsPerSide ? far : near;
+            list.Add(lo);
+            if (hi > lo) list.Add(hi);
+        }
+        return Levels(far, near);
+    }
+
+    /// <summary>Bins per side of the focus in <see cref="LevelsFromBins"/>.</summary>
+    public const int BinsPerSide = (int)(LensBlurOptions.MaxRadius * BinsPerPixel) + 1;
+
+    /// <summary>e = sign · max(0, |coc| − 0.5).</summary>
+    public static float ToE(float coc) => MathF.CopySign(MathF.Max(0f, MathF.Abs(coc) - 0.5f), coc);
 
     /// <summary>Signed bin index of e, clamped to ±BinsPerSide; bins are [b, b + 1) / BinsPerPixel (mirrored for e &lt; 0).</summary>
     static int Bin(float v) => v >= 0 ? Math.Min(BinsPerSide, (int)(v * BinsPerPixel)) : -Math.Min(BinsPerSide, (int)(-v * BinsPerPixel) + 1);
@@ -113,9 +155,13 @@ public sealed class LayerPlan
             Array.Fill(lmin, float.PositiveInfinity);
             Array.Fill(lmax, float.NegativeInfinity);
             long n = coc.LongLength, a = n * t / chunks, b = n * (t + 1) / chunks;
+            float last = float.NaN;
             for (long i = a; i < b; i++)
             {
-                float v = ToE(coc[i]);
+                // A run of equal values adds nothing after its first.
+                if (coc[i] == last) continue;
+                last = coc[i];
+                float v = ToE(last);
                 if (v == 0f) continue;
                 float m = MathF.Abs(v);
                 int bin = Math.Min(BinsPerSide - 1, (int)(m * BinsPerPixel)) + (v > 0 ? BinsPerSide : 0);

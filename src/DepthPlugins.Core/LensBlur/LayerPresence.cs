@@ -8,10 +8,11 @@ namespace DepthPlugins.Core.LensBlur;
 /// in O(1); per cell the layer that holds all its pixels with weight 1 (if one does) answers "is this rectangle wholly
 /// layer k?".
 /// </summary>
-public sealed class LayerPresence
+public sealed unsafe class LayerPresence
 {
     public const int Cell = 16;
-    const byte Mixed = 255; // LayerPlan.MaxLayers < 255, so no layer has this index
+    /// <summary>A cell not wholly in one layer (LayerPlan.MaxLayers &lt; 255, so no layer has this index).</summary>
+    public const byte Mixed = 255;
 
     readonly int[][] _counts; // per layer, (CellsX + 1) × (CellsY + 1) summed-area table of "cell holds layer k"
     readonly byte[] _pure;
@@ -35,26 +36,60 @@ public sealed class LayerPresence
     {
         int w = plan.Width, h = plan.Height, n = plan.Count;
         int cx = (w + Cell - 1) / Cell, cy = (h + Cell - 1) / Cell;
-        int words = (n + 63) / 64;
-        var bits = new ulong[(long)cx * cy * words];
+        int words = Words(n);
+        var bits = new uint[(long)cx * cy * words];
         var pure = new byte[(long)cx * cy];
         Parallel.For(0, cy, par.Options, j =>
         {
-            for (int c = 0; c < cx; c++) pure[(long)j * cx + c] = plan.Lower[(long)j * Cell * w + c * Cell];
-            for (int y = j * Cell; y < Math.Min(h, (j + 1) * Cell); y++)
-                for (int x = 0; x < w; x++)
+            fixed (byte* lowerAll = plan.Lower)
+            fixed (float* upperAll = plan.UpperWeight)
+            fixed (uint* bitsAll = bits)
+                for (int c = 0; c < cx; c++)
                 {
-                    long i = (long)y * w + x;
-                    long cell = (long)j * cx + x / Cell;
-                    int k = plan.Lower[i];
-                    float t = plan.UpperWeight[i];
-                    if (t < 1f) bits[cell * words + (k >> 6)] |= 1UL << (k & 63);
-                    if (t > 0f) bits[cell * words + ((k + 1) >> 6)] |= 1UL << ((k + 1) & 63);
-                    if (t != 0f || k != pure[cell]) pure[cell] = Mixed;
+                    int x0 = c * Cell, x1 = Math.Min(w, x0 + Cell);
+                    uint* cb = bitsAll + ((long)j * cx + c) * words;
+                    int first = lowerAll[(long)j * Cell * w + x0];
+                    bool isPure = true;
+                    // What a pixel adds depends only on its layer and whether its weight t is 0, 1 or between: a pixel
+                    // like the previous one adds nothing (smooth depth gives long runs of them).
+                    int last = -1;
+                    for (int y = j * Cell; y < Math.Min(h, (j + 1) * Cell); y++)
+                    {
+                        byte* lower = lowerAll + (long)y * w;
+                        float* upper = upperAll + (long)y * w;
+                        for (int x = x0; x < x1; x++)
+                        {
+                            int k = lower[x];
+                            float t = upper[x];
+                            int key = k << 2 | (t > 0f ? 1 : 0) | (t < 1f ? 2 : 0);
+                            if (key == last) continue;
+                            last = key;
+                            if (t < 1f) cb[k >> 5] |= 1u << (k & 31);
+                            if (t > 0f) cb[(k + 1) >> 5] |= 1u << ((k + 1) & 31);
+                            if (t != 0f || k != first) isPure = false;
+                        }
+                    }
+                    pure[(long)j * cx + c] = isPure ? (byte)first : Mixed;
                 }
         });
-        var counts = new int[n][];
-        Parallel.For(0, n, par.Options, k =>
+        return FromCells(w, h, n, bits, pure, par);
+    }
+
+    /// <summary>32-bit words of layer bits per cell for <paramref name="layers"/> layers.</summary>
+    public static int Words(int layers) => (layers + 31) / 32;
+
+    /// <summary>
+    /// From per-cell facts another backend collected: <paramref name="bits"/> holds, per 16×16 cell (row-major), <see
+    /// cref="Words"/> words with bit k set where some pixel of the cell has weight in layer k; <paramref name="pure"/> per
+    /// cell the layer holding every pixel of it with weight 1, or 255.
+    /// </summary>
+    public static LayerPresence FromCells(int w, int h, int layers, uint[] bits, byte[] pure, Parallelism par)
+    {
+        int cx = (w + Cell - 1) / Cell, cy = (h + Cell - 1) / Cell, words = Words(layers);
+        if (bits.LongLength != (long)cx * cy * words || pure.LongLength != (long)cx * cy)
+            throw new DpException(DpStatus.Internal, "layer presence: cell arrays of the wrong size");
+        var counts = new int[layers][];
+        Parallel.For(0, layers, par.Options, k =>
         {
             var s = new int[(cx + 1) * (cy + 1)];
             for (int j = 0; j < cy; j++)
@@ -62,7 +97,7 @@ public sealed class LayerPresence
                 int row = 0;
                 for (int i = 0; i < cx; i++)
                 {
-                    row += (int)((bits[((long)j * cx + i) * words + (k >> 6)] >> (k & 63)) & 1);
+                    row += (int)((bits[((long)j * cx + i) * words + (k >> 5)] >> (k & 31)) & 1);
                     s[(j + 1) * (cx + 1) + i + 1] = s[j * (cx + 1) + i + 1] + row;
                 }
             }

@@ -1,6 +1,8 @@
+using System.Numerics;
 using DepthPlugins.Core.Imaging;
 using DepthPlugins.Core.Processing;
 using DepthPlugins.Core.Refinement;
+using Plane = DepthPlugins.Core.Imaging.Plane;
 
 namespace DepthPlugins.Core.LensBlur;
 
@@ -77,25 +79,84 @@ public static class LensBlurRenderer
         return n % 2 == 1 ? values[n / 2] : 0.5f * (values[n / 2 - 1] + values[n / 2]);
     }
 
+    /// <summary><see cref="FocusAt(Plane, float, float)"/> on a depth map still in the caller's buffer (of the image's
+    /// size): only the window around the point is read.</summary>
+    public static unsafe float FocusAt(in PixelBuffer depth, float x, float y)
+    {
+        int r = FocusWindowRadius(depth.Width, depth.Height);
+        int cx = Math.Clamp((int)MathF.Round(x), 0, depth.Width - 1), cy = Math.Clamp((int)MathF.Round(y), 0, depth.Height - 1);
+        int x0 = Math.Max(0, cx - r), y0 = Math.Max(0, cy - r), x1 = Math.Min(depth.Width - 1, cx + r), y1 = Math.Min(depth.Height - 1, cy + r);
+        var window = depth with
+        {
+            Data = depth.Data + (nint)(y0 * depth.RowStrideBytes + (long)x0 * depth.BytesPerPixel),
+            Width = x1 - x0 + 1,
+            Height = y1 - y0 + 1,
+        };
+        var values = PixelCodec.ReadDepth(window).Data.Where(float.IsFinite).ToList();
+        if (values.Count == 0) throw DpException.Invalid($"no known depth around the focus point ({x}, {y})");
+        values.Sort();
+        int n = values.Count;
+        return n % 2 == 1 ? values[n / 2] : 0.5f * (values[n / 2 - 1] + values[n / 2]);
+    }
+
     /// <summary>Signed CoC radius in pixels: positive in front of the focus plane, negative behind it, 0 for unknown depth.</summary>
     public static Plane CircleOfConfusion(Plane depth, float focus, LensBlurOptions o, Parallelism par)
     {
-        var coc = new Plane(depth.Width, depth.Height);
-        float sign = o.DepthNear == DepthNear.White ? 1f : -1f;
-        float nearMax = Math.Min(o.MaxNearRadius, LensBlurOptions.MaxRadius), farMax = Math.Min(o.MaxFarRadius, LensBlurOptions.MaxRadius);
-        float aperture = o.Aperture;
-        var src = depth.Data;
-        var dst = coc.Data;
+        var coc = Plane.Uninitialized(depth.Width, depth.Height);
+        var f = new CocFunction(focus, o);
+        int w = depth.Width;
+        Parallel.For(0, depth.Height, par.Options, y => f.Row(depth.Data, coc.Data, y * w, (y + 1) * w));
+        return coc;
+    }
+
+    /// <summary><see cref="CircleOfConfusion(Plane, float, LensBlurOptions, Parallelism)"/> of a depth map (of the image's
+    /// size) still in the caller's buffer: each row is read as <see cref="PixelCodec.ReadDepth"/> reads it, straight into
+    /// the CoC plane, and turned into CoC there (no depth plane, one pass less).</summary>
+    public static Plane CircleOfConfusion(PixelBuffer depth, float focus, LensBlurOptions o, Parallelism par)
+    {
+        var coc = Plane.Uninitialized(depth.Width, depth.Height);
+        var f = new CocFunction(focus, o);
+        int w = depth.Width;
         Parallel.For(0, depth.Height, par.Options, y =>
         {
-            for (int i = y * depth.Width, end = i + depth.Width; i < end; i++)
-            {
-                float d = src[i];
-                float s = float.IsFinite(d) ? sign * aperture * (d - focus) : 0f;
-                dst[i] = float.IsNaN(s) ? 0f : Math.Clamp(s, -farMax, nearMax);
-            }
+            PixelCodec.ReadChannelRow(depth, 0, y, coc.Row(y));
+            f.Row(coc.Data, coc.Data, y * w, (y + 1) * w);
         });
         return coc;
+    }
+
+    /// <summary>s = k·(d − focus), k = ±aperture, clamped to the near/far limits; 0 for non-finite depth.</summary>
+    readonly struct CocFunction(float focus, LensBlurOptions o)
+    {
+        readonly float _focus = focus, _k = (o.DepthNear == DepthNear.White ? 1f : -1f) * o.Aperture;
+        readonly float _nearMax = Math.Min(o.MaxNearRadius, LensBlurOptions.MaxRadius), _farMax = Math.Min(o.MaxFarRadius, LensBlurOptions.MaxRadius);
+
+        /// <summary>dst[i] for i in [start, end) from src[i] (src may be dst).</summary>
+        public void Row(float[] src, float[] dst, int start, int end)
+        {
+            float k = _k, focus = _focus, nearMax = _nearMax, farMax = _farMax;
+            var vk = new Vector<float>(k);
+            var vf = new Vector<float>(focus);
+            var lo = new Vector<float>(-farMax);
+            var hi = new Vector<float>(nearMax);
+            var inf = new Vector<float>(float.PositiveInfinity);
+            int n = Vector<float>.Count, i = start;
+            // A vector at a time: finite depth (d == d and |d| < ∞) gives k·(d − focus) clamped, other depth 0; the same
+            // operations as the scalar tail.
+            for (; i + n <= end; i += n)
+            {
+                var d = new Vector<float>(src, i);
+                var finite = Vector.Equals(d, d) & Vector.LessThan(Vector.Abs(d), inf);
+                var s = Vector.Min(Vector.Max(vk * (d - vf), lo), hi);
+                Vector.ConditionalSelect(finite.As<int, float>(), s, Vector<float>.Zero).CopyTo(dst, i);
+            }
+            for (; i < end; i++)
+            {
+                float d = src[i];
+                float s = float.IsFinite(d) ? k * (d - focus) : 0f;
+                dst[i] = float.IsNaN(s) ? 0f : Math.Clamp(s, -farMax, nearMax);
+            }
+        }
     }
 
     /// <summary>Linear-light boost factor of a highlight: luminance Y above threshold t becomes t + (1 + gain)(Y − t).
@@ -125,6 +186,7 @@ public static class LensBlurRenderer
         // Rec. 709 luminance weights (linear light); a grey image is its own luminance.
         float wr = nc == 1 ? 1f : 0.2126f, wg = nc == 1 ? 0f : 0.7152f, wb = nc == 1 ? 0f : 0.0722f;
         float[] lut = SrgbTable.ToLinearTable;
+        int translucent = 0;
         Parallel.For(0, h, par.Options, y =>
         {
             float[] s0 = src[0], s1 = src[nc == 1 ? 0 : 1], s2 = src[nc == 1 ? 0 : 2];
@@ -140,6 +202,7 @@ public static class LensBlurRenderer
                     float av = sa[i];
                     a = float.IsFinite(av) ? Math.Clamp(av, 0f, 1f) : 0f;
                     da![i] = a;
+                    if (a != 1f && translucent == 0) translucent = 1;
                 }
                 float r = Linear(table, s0[i], isSrgb), g = Linear(table, s1[i], isSrgb), b = Linear(table, s2[i], isSrgb);
                 float m = a * HighlightFactor(kr * r + kg * g + kb * b, MathF.Abs(cd[i]), th, gn);
@@ -149,7 +212,10 @@ public static class LensBlurRenderer
                 d2[i] = b * m;
             }
         });
-        return new LensBlurScene(colour, alpha, plan, new ApertureShape(o.Blades, o.Rotation));
+        // Alpha 1 everywhere: its blur would equal the coverage (the same sums), and colour ÷ 1 is colour. Not blurring it
+        // gives the same result for a channel less.
+        if (alpha != null && translucent == 0) alpha = null;
+        return new LensBlurScene(colour, alpha, plan, new ApertureShape(o.Blades, o.Rotation), o.FullResolution);
     }
 
     static float Linear(float[] lut, float v, bool srgb) => !float.IsFinite(v) ? 0f : srgb ? SrgbTable.ToLinear(lut, v) : v;
@@ -160,10 +226,11 @@ public static class LensBlurRenderer
         int w = input.Width, h = input.Height;
         int nc = comp.Colour.Length;
         var colour = comp.Colour;
-        var alpha = comp.Alpha;
+        // An input alpha that was all 1 was not blurred (Prepare): the output's is 1 where the blur reached.
+        var alpha = comp.Alpha ?? (input.Alpha != null ? new Plane(w, h) : null);
         var outC = colour.Select(c => c.Data).ToArray();
         var inC = input.Channels.Select(c => c.Data).ToArray();
-        float[]? outA = alpha?.Data, inA = input.Alpha?.Data;
+        float[]? outA = alpha?.Data, inA = input.Alpha?.Data, blurredA = comp.Alpha?.Data;
         bool[] untouched = comp.Untouched;
         bool srgb = input.Transfer == Transfer.Srgb;
         float[] lut = SrgbTable.ToSrgbTable;
@@ -180,9 +247,9 @@ public static class LensBlurRenderer
                         continue;
                     }
                     float v = o[i];
-                    if (outA != null)
+                    if (blurredA != null)
                     {
-                        float a = outA[i];
+                        float a = blurredA[i];
                         v = a > 0f ? v / a : 0f;
                     }
                     o[i] = srgb ? SrgbTable.ToSrgb(lut, v) : v;
@@ -190,7 +257,7 @@ public static class LensBlurRenderer
             }
             if (outA != null)
                 for (int i = y * w, end = i + w; i < end; i++)
-                    if (untouched[i]) outA[i] = inA![i];
+                    outA[i] = untouched[i] ? inA![i] : blurredA != null ? outA[i] : 1f;
         });
         return new Image(colour, alpha, input.Transfer);
     }

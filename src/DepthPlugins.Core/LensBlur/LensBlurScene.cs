@@ -5,22 +5,26 @@ namespace DepthPlugins.Core.LensBlur;
 
 /// <summary>
 /// What a backend composites: premultiplied linear colour (highlights already boosted), optional straight alpha, the
-/// layer plan (which layer each pixel belongs to, with what weight) and the aperture shape.
+/// layer plan (which layer each pixel belongs to, with what weight), the aperture shape, and whether every layer is
+/// blurred at full resolution.
 /// </summary>
 public sealed class LensBlurScene
 {
-    public LensBlurScene(Plane[] premultipliedColour, Plane? alpha, LayerPlan layers, ApertureShape shape)
+    public LensBlurScene(Plane[] premultipliedColour, Plane? alpha, LayerPlan layers, ApertureShape shape, bool fullResolution = false)
     {
         Colour = premultipliedColour;
         Alpha = alpha;
         Layers = layers;
         Shape = shape;
+        FullResolution = fullResolution;
     }
 
     public Plane[] Colour { get; }
     public Plane? Alpha { get; }
     public LayerPlan Layers { get; }
     public ApertureShape Shape { get; }
+    /// <summary><see cref="LensBlurOptions.FullResolution"/>.</summary>
+    public bool FullResolution { get; }
     public int Width => Colour[0].Width;
     public int Height => Colour[0].Height;
 }
