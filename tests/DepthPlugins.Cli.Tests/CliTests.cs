@@ -28,13 +28,14 @@ public class CliTests
     {
         var top = CliRunner.Run("--help");
         Assert.That(top.Code, Is.EqualTo(0));
-        foreach (var c in new[] { "info", "refine", "depth", "models", "sample-scene" }) Assert.That(top.Out, Does.Contain(c));
+        foreach (var c in new[] { "info", "refine", "depth", "lens-blur", "eval", "models", "sample-scene" }) Assert.That(top.Out, Does.Contain(c));
         var refine = CliRunner.Run("refine", "--help");
         Assert.That(refine.Code, Is.EqualTo(0));
         Assert.That(refine.Out, Does.Contain("--method jbf|guided|jbu|cascade|fdkn"));
         Assert.That(refine.Out, Does.Contain("--backend auto|cpu|vulkan"));
-        foreach (var c in new[] { "info", "depth", "models", "sample-scene" })
+        foreach (var c in new[] { "info", "depth", "lens-blur", "eval", "models", "sample-scene" })
             Assert.That(CliRunner.Run(c, "--help").Code, Is.EqualTo(0), c);
+        Assert.That(CliRunner.Run("models", "--help").Out, Does.Contain("list|verify"));
     }
 
     [Test]

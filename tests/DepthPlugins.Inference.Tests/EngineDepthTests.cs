@@ -117,3 +117,46 @@ public class EngineDepthTests
         }
     }
 }
+
+/// <summary>Generate Depth's full-resolution refinement on a Vulkan context (lavapipe here) against the CPU engine: the
+/// network runs on the CPU either way, the refinement on the device. Tolerance 2e-3, the Vulkan tests' for the guided
+/// filter (float box sums in another order); JBU's 1e-4. Fails without a Vulkan device unless DEPTHPLUGINS_SKIP_VULKAN=1,
+/// as the Vulkan tests do.</summary>
+public class EngineDepthOnVulkanTests
+{
+    TempDir _dir = null!;
+
+    [SetUp] public void Setup() => _dir = new TempDir();
+    [TearDown] public void TearDown() => _dir.Dispose();
+
+    [TestCase(DepthRefine.Guided, 2e-3)]
+    [TestCase(DepthRefine.JointBilateral, 1e-4)]
+    public void RefinementOnTheDeviceMatchesTheCpu(DepthRefine refine, double tolerance)
+    {
+        Engine.Engine gpu;
+        try { gpu = new Engine.Engine(new EngineOptions { Backend = BackendKind.Vulkan, Threads = 2 }); }
+        catch (DpException e) when (Environment.GetEnvironmentVariable("DEPTHPLUGINS_SKIP_VULKAN") == "1")
+        {
+            Assert.Ignore($"no Vulkan device ({e.Message}); skipped: DEPTHPLUGINS_SKIP_VULKAN=1");
+            return;
+        }
+        using (gpu)
+        using (var cpu = new Engine.Engine(new EngineOptions { Backend = BackendKind.Cpu, Threads = 2 }))
+        {
+            Assert.That(gpu.BackendName, Is.EqualTo("vulkan"));
+            var model = _dir.Write("m.onnx", FixtureModels.LinearDynamic([0.5f, 1f, -0.5f], 0.1f));
+            var photo = Photos.Random(123, 91, 5);
+            var o = new DepthOptions { InputSize = 56, Refine = refine };
+            var a = gpu.EstimateDepth(model, photo, o, Progress.None).Data;
+            var b = cpu.EstimateDepth(model, photo, o, Progress.None).Data;
+            Assert.That(a, Has.Length.EqualTo(b.Length));
+            double max = 0;
+            for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
+            TestContext.Out.WriteLine($"{refine}: max |vulkan - cpu| {max:E2}");
+            Assert.That(max, Is.LessThan(tolerance));
+            // Not trivially equal because both did nothing: refinement changed the network's upsampled map.
+            var plain = cpu.EstimateDepth(model, photo, o with { Refine = DepthRefine.None }, Progress.None).Data;
+            Assert.That(b, Is.Not.EqualTo(plain));
+        }
+    }
+}

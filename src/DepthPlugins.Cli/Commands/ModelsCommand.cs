@@ -8,7 +8,7 @@ sealed class ModelsCommand : ICommand
     public CommandSpec Spec { get; } = new(
         "models",
         "list well-known depth models, or verify a model file against the manifest",
-        [new("action", "list | verify"), new("path", "the model file to verify", Optional: true)],
+        [new("action", "list|verify"), new("path", "the model file to verify", Optional: true)],
         [],
         Details: $"Model directory: {ModelCatalog.ModelDirectory} (put files there under the names 'list' shows to use --model NAME).");
 
