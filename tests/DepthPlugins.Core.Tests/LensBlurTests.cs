@@ -264,6 +264,21 @@ public class LensBlurTests
         Assert.That(untouched, Is.EqualTo(far), "background beyond the CoC stays exactly as it was");
     }
 
+    /// <summary>A random background depth with 2..4 rectangles (sides minSide + up to extra pixels) at random depths.</summary>
+    static Plane RectanglesDepth(int w, int h, Random rng, int minSide, int extra)
+    {
+        var depth = Plane.Filled(w, h, (float)rng.NextDouble());
+        int n = 2 + rng.Next(3);
+        for (int k = 0; k < n; k++)
+        {
+            int x0 = rng.Next(w - 2 * minSide), y0 = rng.Next(h - 2 * minSide);
+            int x1 = x0 + minSide + rng.Next(extra), y1 = y0 + minSide + rng.Next(extra);
+            float d = (float)rng.NextDouble();
+            for (int y = y0; y < Math.Min(h, y1); y++) for (int x = x0; x < Math.Min(w, x1); x++) depth[x, y] = d;
+        }
+        return depth;
+    }
+
     [Test]
     public void RandomLayeredScenesMatchTheReference([Values(5, 6, 7)] int seed)
     {
@@ -271,14 +286,7 @@ public class LensBlurTests
         int w = 64, h = 56;
         var rng = new Random(seed);
         var img = Texture(w, h, seed, alpha: seed % 2 == 1);
-        var depth = Plane.Filled(w, h, (float)rng.NextDouble());
-        int n = 2 + rng.Next(3);
-        for (int k = 0; k < n; k++)
-        {
-            int x0 = rng.Next(w - 10), y0 = rng.Next(h - 10), x1 = x0 + 5 + rng.Next(30), y1 = y0 + 5 + rng.Next(30);
-            float d = (float)rng.NextDouble();
-            for (int y = y0; y < Math.Min(h, y1); y++) for (int x = x0; x < Math.Min(w, x1); x++) depth[x, y] = d;
-        }
+        var depth = RectanglesDepth(w, h, rng, minSide: 5, extra: 30);
         var o = new LensBlurOptions { Focus = 0.5f, Aperture = 14, Blades = seed == 6 ? 7 : 0, Rotation = 20 };
         var res = Render(img, depth, o);
         var (refC, refA) = Reference(img, depth, 0.5f, 14, o.Blades, 20);
@@ -364,14 +372,7 @@ public class LensBlurTests
         int w = 120, h = 100;
         var rng = new Random(seed);
         var img = Texture(w, h, seed, alpha: seed % 2 == 1);
-        var depth = Plane.Filled(w, h, (float)rng.NextDouble());
-        int n = 2 + rng.Next(3);
-        for (int k = 0; k < n; k++)
-        {
-            int x0 = rng.Next(w - 20), y0 = rng.Next(h - 20), x1 = x0 + 10 + rng.Next(50), y1 = y0 + 10 + rng.Next(50);
-            float d = (float)rng.NextDouble();
-            for (int y = y0; y < Math.Min(h, y1); y++) for (int x = x0; x < Math.Min(w, x1); x++) depth[x, y] = d;
-        }
+        var depth = RectanglesDepth(w, h, rng, minSide: 10, extra: 50);
         var o = new LensBlurOptions { Focus = 0.5f, Aperture = 70, Blades = seed == 32 ? 7 : 0, Rotation = 20 };
         var res = Render(img, depth, o);
         var (refC, refA) = Reference(img, depth, 0.5f, 70, o.Blades, 20, coarse: true);
