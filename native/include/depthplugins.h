@@ -326,6 +326,10 @@ typedef struct dp_lens_blur_options {
                                     (0 keeps them sharp). Default DP_LENS_BLUR_MAX_RADIUS. */
     float max_far_radius;      /**< Likewise for things behind the focus. Default DP_LENS_BLUR_MAX_RADIUS. */
     int32_t depth_near;        /**< dp_depth_near. Default DP_DEPTH_NEAR_WHITE. */
+    int32_t full_resolution;   /**< Nonzero: every depth layer is blurred at full resolution, with exact bokeh rims.
+                                    Default 0: layers of CoC 16 px and more are blurred on a 2/4/8x coarser grid, which
+                                    softens their rims by at most about 1/8 of the radius and is many times faster
+                                    (docs/lens-blur.md, "Large radii"). 0 or 1. */
 } dp_lens_blur_options;
 
 /** Fills *options with defaults (set struct_size first). Errors: DP_ERROR_INVALID_ARGUMENT. */

@@ -27,6 +27,7 @@ static unsafe partial class Exports
             MaxNearRadius = d.MaxNearRadius,
             MaxFarRadius = d.MaxFarRadius,
             DepthNear = (int)d.DepthNear,
+            FullResolution = d.FullResolution ? 1 : 0,
         };
     }
 
@@ -59,6 +60,8 @@ static unsafe partial class Exports
                 throw DpException.Invalid($"out is {dst.Width}x{dst.Height}; it must have the image's size {img.Width}x{img.Height}");
             if (o.DepthNear is not ((int)DepthNear.White or (int)DepthNear.Black))
                 throw DpException.Invalid($"options.depth_near {o.DepthNear} is not a dp_depth_near");
+            if (o.FullResolution is not (0 or 1))
+                throw DpException.Invalid($"options.full_resolution {o.FullResolution} must be 0 or 1");
             var lo = new LensBlurOptions
             {
                 Focus = o.Focus,
@@ -73,6 +76,7 @@ static unsafe partial class Exports
                 MaxNearRadius = o.MaxNearRadius,
                 MaxFarRadius = o.MaxFarRadius,
                 DepthNear = (DepthNear)o.DepthNear,
+                FullResolution = o.FullResolution != 0,
             };
             lo.Validate(img.Width, img.Height); // reject bad parameters before reading any pixels
             // Inputs are read (to planes, or to the device) before out is written, so out may alias image (in-place blur).

@@ -76,6 +76,7 @@ struct DpLensBlurOptions
     public float MaxNearRadius;
     public float MaxFarRadius;
     public int DepthNear;
+    public int FullResolution;
 }
 
 static unsafe class Interop

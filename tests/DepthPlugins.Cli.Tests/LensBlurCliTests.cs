@@ -30,16 +30,18 @@ public class LensBlurCliTests
         var r = CliRunner.Run("lens-blur", "--help");
         Assert.That(r.Code, Is.EqualTo(0));
         foreach (var o in new[] { "--depth FILE", "--focus F", "--focus-at X,Y", "--aperture R", "--blades N", "--rotation DEG",
-                                  "--highlight-threshold T", "--highlight-gain G", "--depth-near white|black", "--backend auto|cpu|vulkan" })
+                                  "--highlight-threshold T", "--highlight-gain G", "--depth-near white|black", "--exact", "--backend auto|cpu|vulkan" })
             Assert.That(r.Out, Does.Contain(o));
     }
 
-    [Test]
-    public void WritesWhatTheEngineComputes()
+    [TestCase(false)]
+    [TestCase(true)] // --exact: every layer at full resolution
+    public void WritesWhatTheEngineComputes(bool exact)
     {
-        var r = CliRunner.Run("lens-blur", Sample("scene.png"), "--depth", Sample("scene_depth_low.png"), "-o", P("o.pfm"),
+        string[] args = ["lens-blur", Sample("scene.png"), "--depth", Sample("scene_depth_low.png"), "-o", P("o.pfm"),
             "--focus-at", "205,200", "--aperture", "30", "--blades", "7", "--rotation", "12", "--highlight-threshold", "0.6",
-            "--highlight-gain", "2", "--max-near", "9", "--backend", "cpu", "--quiet");
+            "--highlight-gain", "2", "--max-near", "9", "--backend", "cpu", "--quiet"];
+        var r = CliRunner.Run(exact ? [.. args, "--exact"] : args);
         Assert.That(r.Code, Is.EqualTo(0), r.Err);
         Assert.That(r.Err, Is.Empty);
         var got = ImageFile.Read(P("o.pfm"));
@@ -52,9 +54,14 @@ public class LensBlurCliTests
         var o = new LensBlurOptions
         {
             FocusFromPoint = true, FocusX = 205, FocusY = 200, Aperture = 30, Blades = 7, Rotation = 12,
-            HighlightThreshold = 0.6f, HighlightGain = 2, MaxNearRadius = 9,
+            HighlightThreshold = 0.6f, HighlightGain = 2, MaxNearRadius = 9, FullResolution = exact,
         };
-        var want = engine.LensBlur(img, new Plane(low.Width, low.Height, low.Samples), o, Progress.None).AsLinear();
+        var depth = new Plane(low.Width, low.Height, low.Samples);
+        var want = engine.LensBlur(img, depth, o, Progress.None).AsLinear();
+        // The two modes differ on this scene (its background's CoC exceeds 16 px), so the flag is seen to act.
+        o.FullResolution = !exact;
+        var other = engine.LensBlur(img, depth, o, Progress.None).AsLinear();
+        Assert.That(other.Channels[0].Data, Is.Not.EqualTo(want.Channels[0].Data));
         Assert.That((got.Width, got.Height, got.Channels), Is.EqualTo((photo.Width, photo.Height, 3)));
         for (int c = 0; c < 3; c++)
             for (int i = 0; i < photo.Width * photo.Height; i += 97)

@@ -35,6 +35,7 @@ public unsafe class LensBlurAbiTests
         public int Blades;
         public float Rotation, HighlightThreshold, HighlightGain, MaxNearRadius, MaxFarRadius;
         public int DepthNear;
+        public int FullResolution;
     }
 
     const int Ok = 0, Invalid = -1, Cancelled = -3;
@@ -152,6 +153,38 @@ public unsafe class LensBlurAbiTests
         PixelCodec.WithArray(want, 61, 47, PixelFormat.Rgba8, b => { PixelCodec.WriteImage(res, b); return 0; });
         Assert.That(got, Is.EqualTo(want));
         Assert.That(got, Is.Not.EqualTo(rgba), "the near square is blurred");
+    }
+
+    /// <summary>full_resolution = 1 gives the engine's exact mode (every layer at full resolution), which differs from
+    /// the default's coarse grid for a CoC of tens of pixels; other values are refused.</summary>
+    [Test]
+    public void FullResolutionSelectsTheExactLayers()
+    {
+        var (rgba, depth) = Scene();
+        var o = Defaults();
+        Assert.That(o.FullResolution, Is.EqualTo(0));
+        o.Focus = 40 / 255f;
+        o.Aperture = 60; // the near square's CoC: 60 x 190/255 = 45 px, a grid 4 times coarser by default
+        var coarse = new byte[rgba.Length];
+        Assert.That(Blur(rgba, depth, coarse, &o), Is.EqualTo(Ok), LastError);
+        o.FullResolution = 1;
+        var exact = new byte[rgba.Length];
+        Assert.That(Blur(rgba, depth, exact, &o), Is.EqualTo(Ok), LastError);
+        Assert.That(exact, Is.Not.EqualTo(coarse));
+
+        var img = PixelCodec.WithArray(rgba, 61, 47, PixelFormat.Rgba8, b => PixelCodec.ReadImage(b));
+        var dep = PixelCodec.WithArray(depth, 31, 24, PixelFormat.Gray8, b => PixelCodec.ReadDepth(b));
+        using var engine = new Engine.Engine(new Engine.EngineOptions { Backend = Engine.BackendKind.Cpu });
+        var res = engine.LensBlur(img, dep, new LensBlurOptions { Focus = 40 / 255f, Aperture = 60, FullResolution = true }, Progress.None);
+        var want = new byte[rgba.Length];
+        PixelCodec.WithArray(want, 61, 47, PixelFormat.Rgba8, b => { PixelCodec.WriteImage(res, b); return 0; });
+        Assert.That(exact, Is.EqualTo(want));
+
+        o.FullResolution = 2;
+        var untouched = new byte[rgba.Length];
+        Assert.That(Blur(rgba, depth, untouched, &o), Is.EqualTo(Invalid));
+        Assert.That(LastError, Does.Contain("full_resolution"));
+        Assert.That(untouched, Is.All.EqualTo(0));
     }
 
     [Test]

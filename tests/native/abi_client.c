@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -577,13 +578,13 @@ int main(void)
         dp_image li, lf, ld, ldf, lr, bad;
         uint8_t tiny[16];
         int x, y, c, worst;
-        CHECK(sizeof(dp_lens_blur_options) == 52, "sizeof(dp_lens_blur_options) %u", (unsigned)sizeof(dp_lens_blur_options));
+        CHECK(sizeof(dp_lens_blur_options) == 56, "sizeof(dp_lens_blur_options) %u", (unsigned)sizeof(dp_lens_blur_options));
 
         /* Options: NULL, struct_size too small / too large, defaults as documented. */
         EXPECT_ERROR(dp_lens_blur_options_default(NULL), DP_ERROR_INVALID_ARGUMENT);
         memset(&lo, 0, sizeof lo);
         EXPECT_ERROR(dp_lens_blur_options_default(&lo), DP_ERROR_INVALID_ARGUMENT); /* struct_size 0 */
-        lo.struct_size = sizeof lo - 4;
+        lo.struct_size = offsetof(dp_lens_blur_options, full_resolution) - 4; /* below the first layout */
         EXPECT_ERROR(dp_lens_blur_options_default(&lo), DP_ERROR_INVALID_ARGUMENT);
         lo.struct_size = sizeof lo + 4;
         EXPECT_ERROR(dp_lens_blur_options_default(&lo), DP_ERROR_INVALID_ARGUMENT);
@@ -593,8 +594,16 @@ int main(void)
         CHECK(lo.struct_size == sizeof lo && lo.focus == 0.5f && lo.focus_from_point == 0 && lo.aperture == 20.0f &&
                   lo.blades == 0 && lo.rotation == 0.0f && lo.highlight_threshold == 1.0f && lo.highlight_gain == 0.0f &&
                   lo.max_near_radius == DP_LENS_BLUR_MAX_RADIUS && lo.max_far_radius == DP_LENS_BLUR_MAX_RADIUS &&
-                  lo.depth_near == DP_DEPTH_NEAR_WHITE,
+                  lo.depth_near == DP_DEPTH_NEAR_WHITE && lo.full_resolution == 0,
               "lens blur defaults");
+        /* A caller built against the first layout (without full_resolution) still works: the library writes and reads
+           only the struct_size bytes it was given. */
+        memset(&lo, 0x7f, sizeof lo);
+        lo.struct_size = offsetof(dp_lens_blur_options, full_resolution);
+        EXPECT_OK(dp_lens_blur_options_default(&lo));
+        CHECK(lo.aperture == 20.0f && lo.full_resolution == 0x7f7f7f7f, "first-layout defaults: wrote past struct_size");
+        lo.struct_size = sizeof lo;
+        EXPECT_OK(dp_lens_blur_options_default(&lo));
 
         /* A textured RGBA8 image, a constant one with partial alpha, a smaller GRAY16 depth with a near square,
            and a full-size float depth that is constant. */
@@ -758,7 +767,7 @@ int main(void)
         /* Options: struct_size, then every value the header calls invalid. */
         lo.struct_size = 0;
         LB_BAD(ctx, &li, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
-        lo.struct_size = sizeof lo - 4;
+        lo.struct_size = offsetof(dp_lens_blur_options, full_resolution) - 4;
         LB_BAD(ctx, &li, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
         lo.struct_size = sizeof lo + 4;
         LB_BAD(ctx, &li, &ld, &lr, &lo, DP_ERROR_INVALID_ARGUMENT);
@@ -794,6 +803,8 @@ int main(void)
         LB_BAD_OPTION(max_far_radius, INFINITY);
         LB_BAD_OPTION(depth_near, 2);
         LB_BAD_OPTION(depth_near, -1);
+        LB_BAD_OPTION(full_resolution, 2);
+        LB_BAD_OPTION(full_resolution, -1);
 #define LB_BAD_POINT(fx, fy)                                                          \
         do {                                                                          \
             dp_lens_blur_options_default(&lo);                                        \

@@ -29,6 +29,7 @@ sealed class LensBlurCommand : ICommand
             new("max-near", "R", "limit on the blur radius in front of the focus, pixels", null, Num(LensBlurOptions.MaxRadius)),
             new("max-far", "R", "limit on the blur radius behind the focus, pixels", null, Num(LensBlurOptions.MaxRadius)),
             new("depth-near", "N", "which end of the depth map is near", ["white", "black"], "white"),
+            new("exact", null, "blur every layer at full resolution (exact bokeh rims for blur radii of 16 px and more; slower)"),
             new("bit-depth", "B", "output bit depth", ["8", "16", "32"]),
             .. CommandSpec.Compute,
         ],
@@ -56,6 +57,7 @@ sealed class LensBlurCommand : ICommand
             MaxNearRadius = args.Float("max-near", LensBlurOptions.MaxRadius),
             MaxFarRadius = args.Float("max-far", LensBlurOptions.MaxRadius),
             DepthNear = args.Get("depth-near") == "black" ? DepthNear.Black : DepthNear.White,
+            FullResolution = args.Flag("exact"),
         };
         options.Validate(); // bad values fail before any file is read
 
