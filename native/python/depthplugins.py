@@ -8,6 +8,7 @@ DepthPluginsError carrying the dp_status and the library's message.
     with lib.context() as ctx:
         ctx.refine_depth(guide, depth, out, method=dp.REFINE_GUIDED)
         ctx.estimate_depth("depth-anything-v2-small", photo, out)   # a model path or an installed model's name
+        ctx.lens_blur(photo, depth, out, focus_at=(320, 240), aperture=25, blades=6)
 """
 import ctypes
 import os
@@ -18,9 +19,10 @@ FORMAT_GRAY8, FORMAT_GRAY16, FORMAT_GRAYF32, FORMAT_RGBA8, FORMAT_RGBA16, FORMAT
 _BYTES_PER_PIXEL = {FORMAT_GRAY8: 1, FORMAT_GRAY16: 2, FORMAT_GRAYF32: 4, FORMAT_RGBA8: 4,
                     FORMAT_RGBA16: 8, FORMAT_RGBAF32: 16, FORMAT_BGRA8: 4}
 BACKEND_AUTO, BACKEND_CPU, BACKEND_VULKAN = 0, 1, 2
-REFINE_JOINT_BILATERAL, REFINE_GUIDED, REFINE_JOINT_BILATERAL_UPSAMPLING, REFINE_FDKN = 0, 1, 2, 3
+REFINE_JOINT_BILATERAL, REFINE_GUIDED, REFINE_JOINT_BILATERAL_UPSAMPLING, REFINE_FDKN, REFINE_CASCADE = 0, 1, 2, 3, 4
 DEPTH_REFINE_NONE, DEPTH_REFINE_GUIDED, DEPTH_REFINE_JOINT_BILATERAL = 0, 1, 2
 PROVIDER_CPU, PROVIDER_CUDA, PROVIDER_DIRECTML, PROVIDER_COREML = 0, 1, 2, 3
+DEPTH_NEAR_WHITE, DEPTH_NEAR_BLACK = 0, 1
 
 
 class DepthPluginsError(RuntimeError):
@@ -65,6 +67,14 @@ class DepthOptions(ctypes.Structure):
                 ("clip_high", ctypes.c_float), ("provider", ctypes.c_int32), ("device_id", ctypes.c_int32)]
 
 
+class LensBlurOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("focus", ctypes.c_float), ("focus_from_point", ctypes.c_int32),
+                ("focus_x", ctypes.c_float), ("focus_y", ctypes.c_float), ("aperture", ctypes.c_float),
+                ("blades", ctypes.c_int32), ("rotation", ctypes.c_float), ("highlight_threshold", ctypes.c_float),
+                ("highlight_gain", ctypes.c_float), ("max_near_radius", ctypes.c_float), ("max_far_radius", ctypes.c_float),
+                ("depth_near", ctypes.c_int32), ("full_resolution", ctypes.c_int32)]
+
+
 PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_float)
 
 
@@ -85,6 +95,9 @@ class Library:
             "dp_depth_options_default": [ctypes.POINTER(DepthOptions)],
             "dp_estimate_depth": [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(Image), ctypes.POINTER(Image),
                                   ctypes.POINTER(DepthOptions), PROGRESS, ctypes.c_void_p],
+            "dp_lens_blur_options_default": [ctypes.POINTER(LensBlurOptions)],
+            "dp_lens_blur": [ctypes.c_void_p, ctypes.POINTER(Image), ctypes.POINTER(Image), ctypes.POINTER(Image),
+                             ctypes.POINTER(LensBlurOptions), PROGRESS, ctypes.c_void_p],
         }.items():
             fn = getattr(lib, name)
             fn.argtypes = args
@@ -151,3 +164,26 @@ class Context:
         cb = PROGRESS(lambda _user, f: 0 if progress(f) else 1) if progress else PROGRESS()
         self._l.check(self._l._lib.dp_estimate_depth(self._h, os.fsencode(model), ctypes.byref(image), ctypes.byref(out),
                                                      ctypes.byref(opts), cb, None))
+
+    def lens_blur(self, image, depth, out, focus=None, focus_at=None, aperture=None, blades=0, rotation=0.0,
+                  highlight_threshold=None, highlight_gain=0.0, max_near_radius=None, max_far_radius=None,
+                  depth_near=DEPTH_NEAR_WHITE, exact=False, progress=None):
+        """Depth of field: out (image's size; may be image itself) = image blurred by a bokeh whose radius is
+        aperture x |depth - focus| pixels. focus: a depth value, or focus_at=(x, y): the median depth around that pixel.
+        None keeps the library's default. exact: every layer at full resolution (slower for radii of 16 px and more).
+        progress: optional callable(fraction) -> bool; returning False cancels."""
+        opts = LensBlurOptions(ctypes.sizeof(LensBlurOptions))
+        self._l.check(self._l._lib.dp_lens_blur_options_default(ctypes.byref(opts)))
+        if focus is not None:
+            opts.focus = focus
+        if focus_at is not None:
+            opts.focus_from_point, (opts.focus_x, opts.focus_y) = 1, focus_at
+        for name, value in (("aperture", aperture), ("highlight_threshold", highlight_threshold),
+                            ("max_near_radius", max_near_radius), ("max_far_radius", max_far_radius)):
+            if value is not None:
+                setattr(opts, name, value)
+        opts.blades, opts.rotation, opts.highlight_gain = blades, rotation, highlight_gain
+        opts.depth_near, opts.full_resolution = depth_near, 1 if exact else 0
+        cb = PROGRESS(lambda _user, f: 0 if progress(f) else 1) if progress else PROGRESS()
+        self._l.check(self._l._lib.dp_lens_blur(self._h, ctypes.byref(image), ctypes.byref(depth), ctypes.byref(out),
+                                                ctypes.byref(opts), cb, None))
