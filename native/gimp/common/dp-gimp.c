@@ -5,6 +5,9 @@
  * Pixel conventions (the library's, docs/gimp.md):
  *  - Colour is read as "R'G'B'A float" in the drawable's own colour space, so 8/16/32-bit and linear/non-linear
  *    precisions all reach the library without loss and with the transfer stated explicitly (DP_TRANSFER_SRGB).
+ *    A greyscale photo or guide (Refine Depth, Generate Depth) is read as "Y' float" and passed as grey, as the
+ *    CLI passes a grey file: the library then works with one channel, which is not the same as three equal ones
+ *    (the guide's colour distances and the guided filter's regression differ). Alpha is not used there.
  *  - Depth is read and written in the drawable's own tone curve ("Y'A float" for perceptual precisions,
  *    "YA float" for linear ones): the number stored in the pixel is the depth, as the CLI reads a PNG (code/max)
  *    or a PFM (as stored). A colour depth drawable contributes its grey value; alpha is kept as it was.
@@ -142,6 +145,26 @@ image_of (float *data, int width, int height, dp_pixel_format format, int channe
   return img;
 }
 
+/* Whether a drawable holds one colour component (greyscale layers, channels, masks). */
+static gboolean
+is_grey (const Babl *drawable_format)
+{
+  return babl_format_get_n_components (drawable_format) - (babl_format_has_alpha (drawable_format) ? 1 : 0) == 1;
+}
+
+/* Reads `r` of a photo or guide the library uses without its alpha: grey as one sRGB-encoded channel, colour as
+ * R'G'B'A. `px` holds 4 floats per pixel. Returns the image over px. */
+static dp_image
+read_guide (const DpgDrawable *d, const GeglRectangle *r, float *px)
+{
+  gboolean grey = is_grey (d->format);
+
+  gegl_buffer_get (d->buffer, r, 1.0, grey ? babl_format_with_space ("Y' float", d->format) : colour_format (d->format),
+                   px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  return grey ? image_of (px, r->width, r->height, DP_FORMAT_GRAYF32, 1, DP_TRANSFER_SRGB)
+              : image_of (px, r->width, r->height, DP_FORMAT_RGBAF32, 4, DP_TRANSFER_SRGB);
+}
+
 /* The rectangle a filter of support `margin` must read to compute `bounds` exactly: bounds grown by margin,
  * clipped to the drawable. margin < 0: the whole drawable. */
 static GeglRectangle
@@ -241,8 +264,7 @@ run_refine (const DpgOperation *op, const DpgCall *call, GError **error)
       ! (depth_in = alloc_pixels (&ctx, 1, op, error)) || ! (depth_out = alloc_pixels (&ctx, 1, op, error)))
     goto out;
 
-  gegl_buffer_get (guide->buffer, &ctx, 1.0, colour_format (guide->format), guide_px, GEGL_AUTO_ROWSTRIDE,
-                   GEGL_ABYSS_NONE);
+  g = read_guide (guide, &ctx, guide_px);
   gegl_buffer_get (depth->buffer, &ctx, 1.0, depth_format (depth->format), depth_ya, GEGL_AUTO_ROWSTRIDE,
                    GEGL_ABYSS_NONE);
   for (i = 0; i < n; i++)
@@ -256,7 +278,6 @@ run_refine (const DpgOperation *op, const DpgCall *call, GError **error)
   options.method = call->values[REFINE_METHOD].i;
   options.radius = radius;
 
-  g = image_of (guide_px, ctx.width, ctx.height, DP_FORMAT_RGBAF32, 4, DP_TRANSFER_SRGB);
   d = image_of (depth_in, ctx.width, ctx.height, DP_FORMAT_GRAYF32, 1, DP_TRANSFER_DEFAULT);
   o = image_of (depth_out, ctx.width, ctx.height, DP_FORMAT_GRAYF32, 1, DP_TRANSFER_DEFAULT);
 
@@ -320,8 +341,7 @@ run_generate (const DpgOperation *op, const DpgCall *call, GError **error)
     }
   if (! (rgba = alloc_pixels (&ctx, 4, op, error)) || ! (depth = alloc_pixels (&ctx, 1, op, error)))
     goto out;
-  gegl_buffer_get (photo->buffer, &ctx, 1.0, colour_format (photo->format), rgba, GEGL_AUTO_ROWSTRIDE,
-                   GEGL_ABYSS_NONE);
+  img = read_guide (photo, &ctx, rgba);
 
   if (! (context = create_context (op, error)))
     goto out;
@@ -329,7 +349,6 @@ run_generate (const DpgOperation *op, const DpgCall *call, GError **error)
   dp_depth_options_default (&options);
   options.refine = call->values[GENERATE_REFINE].i ? DP_DEPTH_REFINE_GUIDED : DP_DEPTH_REFINE_NONE;
 
-  img = image_of (rgba, ctx.width, ctx.height, DP_FORMAT_RGBAF32, 4, DP_TRANSFER_SRGB);
   out = image_of (depth, ctx.width, ctx.height, DP_FORMAT_GRAYF32, 1, DP_TRANSFER_DEFAULT);
 
   gimp_progress_init (op->progress);
