@@ -55,6 +55,9 @@ public static unsafe class LensBlurRawCpu
     {
         if (!Supports(image, depth, output)) throw new DpException(DpStatus.Internal, "LensBlurRawCpu.Render: unsupported buffers");
         o.Validate(image.Width, image.Height);
+        // The previous call's planes (about 100 MB at 1080p) are garbage by now; freeing them first lets this call's reuse
+        // their memory instead of faulting in fresh pages (≈ 10 ms of a 1080p call). Few objects: the collection is short.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
         progress.Report(0f);
         float focus = o.FocusFromPoint ? LensBlurRenderer.FocusAt(depth, o.FocusX, o.FocusY) : o.Focus;
         var coc = LensBlurRenderer.CircleOfConfusion(depth, focus, o, par);
