@@ -353,7 +353,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
                 if (nearer)
                 {
                     float* n = ws.Near + oy * TileW;
-                    for (int x = xa; x < xb; x++) n[x] += occ[x];
+                    for (int x = xa; x < xb; x += Vector<float>.Count) (Vector.Load(n + x) + Vector.Load(occ + x)).Store(n + x);
                 }
             }
         }
@@ -380,9 +380,25 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             float* upper = c.Upper + row;
             bool* untouched = c.Untouched + row;
             byte center = (byte)plan.Center;
-            for (int x = 0; x < tw; x++) untouched[x] = lower[x] == center && upper[x] == 0f && n[x] == 0f;
+            int u = 0;
+            // The same test a byte vector at a time: the float comparisons narrowed to byte masks, then 0 or 1.
+            int vf = Vector<float>.Count;
+            var vCenter = new Vector<byte>(center);
+            for (; u + Vector<byte>.Count <= tw; u += Vector<byte>.Count)
+            {
+                var m = Vector.Equals(Vector.Load(lower + u), vCenter);
+                var z0 = Vector.Narrow(ZeroMask(upper + u, n + u), ZeroMask(upper + u + vf, n + u + vf));
+                var z1 = Vector.Narrow(ZeroMask(upper + u + 2 * vf, n + u + 2 * vf), ZeroMask(upper + u + 3 * vf, n + u + 3 * vf));
+                (m & Vector.AsVectorByte(Vector.Narrow(z0, z1)) & Vector<byte>.One).Store((byte*)untouched + u);
+            }
+            for (; u < tw; u++) untouched[u] = lower[u] == center && upper[u] == 0f && n[u] == 0f;
         }
     }
+
+    /// <summary>All ones in the lanes where both a and b are 0, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe Vector<int> ZeroMask(float* a, float* b) =>
+        Vector.Equals(Vector.Load(a), Vector<float>.Zero) & Vector.Equals(Vector.Load(b), Vector<float>.Zero);
 
     /// <summary>
     /// A full-resolution layer over the tile: its window, then the gather of the first <paramref name="nGather"/> channels
