@@ -52,7 +52,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         var outColour = scene.Colour.Select(_ => Plane.Uninitialized(w, h)).ToArray();
         var outAlpha = scene.Alpha != null ? Plane.Uninitialized(w, h) : null;
         var outs = outAlpha == null ? outColour : [.. outColour, outAlpha];
-        var untouched = GC.AllocateUninitializedArray<bool>(w * h);
+        var untouched = RecycledArrays.Rent<bool>(w * h);
 
         int tilesX = (w + TileW - 1) / TileW, tilesY = (h + TileH - 1) / TileH;
         using var ctx = new Context(plan, layers, presence, sources, outs, untouched);
