@@ -528,31 +528,44 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             (Vector.Load(g + x) + (Vector<float>.One - Vector.Load(occ + x)) * Vector.Load(acc + x)).Store(acc + x);
     }
 
+    /// <summary>For one layer and window columns: the columns [Ca, Cb) of the presence cells holding the layer in cell row
+    /// <see cref="CellRow"/> (−1: none yet).</summary>
+    record struct CellSpan(int CellRow, int Ca, int Cb)
+    {
+        public static CellSpan None => new(-1, 0, 0);
+    }
+
     /// <summary>
     /// Layer k's weight of the image row <paramref name="sy"/> at columns sx0 .. sx0 + cols − 1 into
     /// <paramref name="wbuf"/> (0 outside the image). Returns false when all are 0 (then wbuf is left undefined); otherwise [first, last] are the
     /// columns with weight. The weights are computed a vector at a time.
     /// </summary>
-    static unsafe bool RowWeights(Context c, int k, int sy, int sx0, int cols, float* wbuf, out int first, out int last)
+    static unsafe bool RowWeights(Context c, int k, int sy, int sx0, int cols, float* wbuf, ref CellSpan span, out int first, out int last)
     {
         int w = c.Plan.Width;
         long rowStart = (long)sy * w;
-        int ca = Math.Max(0, -sx0), cb = Math.Min(cols, w - sx0);
         first = last = 0;
         // Only from the first to the last cell of this row that holds the layer (LayerPresence): none outside has weight.
+        // The same for every row of a cell row.
         const int cell = LayerPresence.Cell;
-        while (ca < cb)
+        if (span.CellRow != sy / cell)
         {
-            int end = Math.Min(cb, ((sx0 + ca) | (cell - 1)) + 1 - sx0);
-            if (c.Presence.Any(k, sx0 + ca, sx0 + end - 1, sy, sy)) break;
-            ca = end;
+            int a = Math.Max(0, -sx0), b = Math.Min(cols, w - sx0);
+            while (a < b)
+            {
+                int end = Math.Min(b, ((sx0 + a) | (cell - 1)) + 1 - sx0);
+                if (c.Presence.Any(k, sx0 + a, sx0 + end - 1, sy, sy)) break;
+                a = end;
+            }
+            while (b > a)
+            {
+                int start = Math.Max(a, ((sx0 + b - 1) & ~(cell - 1)) - sx0);
+                if (c.Presence.Any(k, sx0 + start, sx0 + b - 1, sy, sy)) break;
+                b = start;
+            }
+            span = new CellSpan(sy / cell, a, b);
         }
-        while (cb > ca)
-        {
-            int start = Math.Max(ca, ((sx0 + cb - 1) & ~(cell - 1)) - sx0);
-            if (c.Presence.Any(k, sx0 + start, sx0 + cb - 1, sy, sy)) break;
-            cb = start;
-        }
+        int ca = span.Ca, cb = span.Cb;
         if (ca >= cb) return false;
         byte* lower = c.Lower + rowStart + sx0;
         float* upper = c.Upper + rowStart + sx0;
@@ -602,6 +615,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         int nSrc = c.Sources.Length;
         bool any = false;
         int vf = Vector<float>.Count;
+        var span = CellSpan.None;
         for (int r = 0; r < rows; r++)
         {
             int sy = sy0 + r;
@@ -609,7 +623,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             if (sy < 0 || sy >= h) continue;
             // The weights are the occupancy channel's values.
             float* wbuf = win.L(nSrc) + r * win.Stride;
-            if (!RowWeights(c, k, sy, sx0, cols, wbuf, out int first, out int last)) continue;
+            if (!RowWeights(c, k, sy, sx0, cols, wbuf, ref span, out int first, out int last)) continue;
             win.RowHas[r] = true;
             any = true;
             ws.ColMin[r] = first;
@@ -652,13 +666,14 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         float* wbuf = ws.Weight, cur = ws.V, next = ws.V + vSet;
         int vf = Vector<float>.Count;
         bool any = false, hasCur = false, hasNext = false;
+        var span = CellSpan.None;
         new Span<float>(cur, (int)vSet).Clear();
         new Span<float>(next, (int)vSet).Clear();
         // Adds full-resolution row sy to V row `first` with weight a[q] and, if q ≥ s, to V row `second` with a[q − s].
         bool AddRow(int sy, float* firstRow, int q, float* secondRow)
         {
             if (sy < 0 || sy >= h) return false;
-            if (!RowWeights(c, k, sy, fx0, fcols, wbuf, out int first, out int last)) return false;
+            if (!RowWeights(c, k, sy, fx0, fcols, wbuf, ref span, out int first, out int last)) return false;
             long rowStart = (long)sy * w;
             var a1 = new Vector<float>(a[q]);
             var a2 = new Vector<float>(secondRow != null ? a[q - s] : 0f);
