@@ -537,8 +537,9 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
 
     /// <summary>
     /// Layer k's weight of the image row <paramref name="sy"/> at columns sx0 .. sx0 + cols − 1 into
-    /// <paramref name="wbuf"/> (0 outside the image). Returns false when all are 0 (then wbuf is left undefined); otherwise [first, last] are the
-    /// columns with weight. The weights are computed a vector at a time.
+    /// <paramref name="wbuf"/> (0 outside the image). Returns false when all are 0 (wbuf is then left undefined);
+    /// otherwise [first, last] are the columns with weight. The weights are computed a vector at a time; <paramref
+    /// name="span"/> carries the presence-cell columns from row to row of one window.
     /// </summary>
     static unsafe bool RowWeights(Context c, int k, int sy, int sx0, int cols, float* wbuf, ref CellSpan span, out int first, out int last)
     {
