@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using DepthPlugins.Core.Processing;
 
 namespace DepthPlugins.Core.Imaging;
 
@@ -35,9 +36,9 @@ public sealed class Plane
 
     public Plane Clone() => new(Width, Height, (float[])Data.Clone());
 
-    /// <summary>A plane whose values are not cleared first: for a caller that writes every one of them (saves zeroing, and
-    /// touching, memory it overwrites anyway).</summary>
-    public static Plane Uninitialized(int width, int height) => new(width, height, GC.AllocateUninitializedArray<float>((int)CheckedArea(width, height)));
+    /// <summary>A plane whose values are not cleared first (possibly a recycled array, see <see cref="RecycledArrays"/>):
+    /// for a caller that writes every one of them (saves zeroing, and touching, memory it overwrites anyway).</summary>
+    public static Plane Uninitialized(int width, int height) => new(width, height, RecycledArrays.Rent<float>((int)CheckedArea(width, height)));
 
     public static Plane Filled(int width, int height, float value)
     {

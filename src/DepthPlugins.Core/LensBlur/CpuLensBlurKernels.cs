@@ -30,8 +30,10 @@ namespace DepthPlugins.Core.LensBlur;
 public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
 {
     const int TileW = 128, TileH = 64;
-    /// <summary>Most tiles in one segment (a run of tiles along a tile row sharing their coarse-grid gathers).</summary>
-    const int SegmentTiles = 8;
+    /// <summary>Most tiles in one segment (a run of tiles along a tile row sharing their coarse-grid gathers). Short
+    /// enough that the threads taking segments from the queue finish close together (at 1080p, 8 left a core idle at the
+    /// end).</summary>
+    const int SegmentTiles = 4;
 
     public string Name => "cpu";
 
@@ -50,7 +52,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         var outColour = scene.Colour.Select(_ => Plane.Uninitialized(w, h)).ToArray();
         var outAlpha = scene.Alpha != null ? Plane.Uninitialized(w, h) : null;
         var outs = outAlpha == null ? outColour : [.. outColour, outAlpha];
-        var untouched = GC.AllocateUninitializedArray<bool>(w * h);
+        var untouched = RecycledArrays.Rent<bool>(w * h);
 
         int tilesX = (w + TileW - 1) / TileW, tilesY = (h + TileH - 1) / TileH;
         using var ctx = new Context(plan, layers, presence, sources, outs, untouched);
@@ -196,7 +198,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             long window = (long)Stride * Rows;
             long tile = (long)TileW * TileH;
             long footRows = (long)CoarseFootprintH(2) * TileW;
-            int weightLen = Math.Max(Stride, FullCols);
+            int weightLen = FullCols;
             long floats = 2 * window * channels + tile * (channels - 1) + 2 * tile + tile * channels + weightLen
                           + 2L * FullCols * channels + footRows * channels + 2L * TileW + 2 * TileH;
             _block = NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float) + 2L * Rows * sizeof(int) + Rows), 64);
@@ -353,7 +355,7 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
                 if (nearer)
                 {
                     float* n = ws.Near + oy * TileW;
-                    for (int x = xa; x < xb; x++) n[x] += occ[x];
+                    for (int x = xa; x < xb; x += Vector<float>.Count) (Vector.Load(n + x) + Vector.Load(occ + x)).Store(n + x);
                 }
             }
         }
@@ -380,9 +382,25 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             float* upper = c.Upper + row;
             bool* untouched = c.Untouched + row;
             byte center = (byte)plan.Center;
-            for (int x = 0; x < tw; x++) untouched[x] = lower[x] == center && upper[x] == 0f && n[x] == 0f;
+            int u = 0;
+            // The same test a byte vector at a time: the float comparisons narrowed to byte masks, then 0 or 1.
+            int vf = Vector<float>.Count;
+            var vCenter = new Vector<byte>(center);
+            for (; u + Vector<byte>.Count <= tw; u += Vector<byte>.Count)
+            {
+                var m = Vector.Equals(Vector.Load(lower + u), vCenter);
+                var z0 = Vector.Narrow(ZeroMask(upper + u, n + u), ZeroMask(upper + u + vf, n + u + vf));
+                var z1 = Vector.Narrow(ZeroMask(upper + u + 2 * vf, n + u + 2 * vf), ZeroMask(upper + u + 3 * vf, n + u + 3 * vf));
+                (m & Vector.AsVectorByte(Vector.Narrow(z0, z1)) & Vector<byte>.One).Store((byte*)untouched + u);
+            }
+            for (; u < tw; u++) untouched[u] = lower[u] == center && upper[u] == 0f && n[u] == 0f;
         }
     }
+
+    /// <summary>All ones in the lanes where both a and b are 0, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe Vector<int> ZeroMask(float* a, float* b) =>
+        Vector.Equals(Vector.Load(a), Vector<float>.Zero) & Vector.Equals(Vector.Load(b), Vector<float>.Zero);
 
     /// <summary>
     /// A full-resolution layer over the tile: its window, then the gather of the first <paramref name="nGather"/> channels
@@ -510,18 +528,45 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             (Vector.Load(g + x) + (Vector<float>.One - Vector.Load(occ + x)) * Vector.Load(acc + x)).Store(acc + x);
     }
 
+    /// <summary>For one layer and window columns: the columns [Ca, Cb) of the presence cells holding the layer in cell row
+    /// <see cref="CellRow"/> (−1: none yet).</summary>
+    record struct CellSpan(int CellRow, int Ca, int Cb)
+    {
+        public static CellSpan None => new(-1, 0, 0);
+    }
+
     /// <summary>
     /// Layer k's weight of the image row <paramref name="sy"/> at columns sx0 .. sx0 + cols − 1 into
-    /// <paramref name="wbuf"/> (0 outside the image). Returns false when all are 0; otherwise [ca, cb) is the part inside
-    /// the image and [first, last] the columns with weight. The weights are computed a vector at a time.
+    /// <paramref name="wbuf"/> (0 outside the image). Returns false when all are 0 (wbuf is then left undefined);
+    /// otherwise [first, last] are the columns with weight. The weights are computed a vector at a time; <paramref
+    /// name="span"/> carries the presence-cell columns from row to row of one window.
     /// </summary>
-    static unsafe bool RowWeights(Context c, int k, int sy, int sx0, int cols, float* wbuf, out int ca, out int cb, out int first, out int last)
+    static unsafe bool RowWeights(Context c, int k, int sy, int sx0, int cols, float* wbuf, ref CellSpan span, out int first, out int last)
     {
         int w = c.Plan.Width;
         long rowStart = (long)sy * w;
-        ca = Math.Max(0, -sx0);
-        cb = Math.Min(cols, w - sx0);
         first = last = 0;
+        // Only from the first to the last cell of this row that holds the layer (LayerPresence): none outside has weight.
+        // The same for every row of a cell row.
+        const int cell = LayerPresence.Cell;
+        if (span.CellRow != sy / cell)
+        {
+            int a = Math.Max(0, -sx0), b = Math.Min(cols, w - sx0);
+            while (a < b)
+            {
+                int end = Math.Min(b, ((sx0 + a) | (cell - 1)) + 1 - sx0);
+                if (c.Presence.Any(k, sx0 + a, sx0 + end - 1, sy, sy)) break;
+                a = end;
+            }
+            while (b > a)
+            {
+                int start = Math.Max(a, ((sx0 + b - 1) & ~(cell - 1)) - sx0);
+                if (c.Presence.Any(k, sx0 + start, sx0 + b - 1, sy, sy)) break;
+                b = start;
+            }
+            span = new CellSpan(sy / cell, a, b);
+        }
+        int ca = span.Ca, cb = span.Cb;
         if (ca >= cb) return false;
         byte* lower = c.Lower + rowStart + sx0;
         float* upper = c.Upper + rowStart + sx0;
@@ -570,14 +615,16 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         int w = c.Plan.Width, h = c.Plan.Height;
         int nSrc = c.Sources.Length;
         bool any = false;
-        float* wbuf = ws.Weight;
         int vf = Vector<float>.Count;
+        var span = CellSpan.None;
         for (int r = 0; r < rows; r++)
         {
             int sy = sy0 + r;
             win.RowHas[r] = false;
             if (sy < 0 || sy >= h) continue;
-            if (!RowWeights(c, k, sy, sx0, cols, wbuf, out int ca, out int cb, out int first, out int last)) continue;
+            // The weights are the occupancy channel's values.
+            float* wbuf = win.L(nSrc) + r * win.Stride;
+            if (!RowWeights(c, k, sy, sx0, cols, wbuf, ref span, out int first, out int last)) continue;
             win.RowHas[r] = true;
             any = true;
             ws.ColMin[r] = first;
@@ -586,17 +633,17 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             for (int ch = 0; ch <= nSrc; ch++)
             {
                 float* l = win.L(ch) + r * win.Stride;
-                float* src = ch < nSrc ? (float*)c.Source[ch] + rowStart + sx0 : null;
-                if (src == null) new Span<float>(wbuf, cols).CopyTo(new Span<float>(l, cols));
-                else
+                if (ch < nSrc)
                 {
-                    new Span<float>(l, ca).Clear();
-                    new Span<float>(l + cb, cols - cb).Clear();
-                    int x = ca;
-                    for (; x + vf <= cb; x += vf) (Vector.Load(wbuf + x) * Vector.Load(src + x)).Store(l + x);
-                    for (; x < cb; x++) l[x] = wbuf[x] * src[x];
+                    // Zero outside the columns with weight.
+                    float* src = (float*)c.Source[ch] + rowStart + sx0;
+                    new Span<float>(l, first).Clear();
+                    new Span<float>(l + last + 1, cols - last - 1).Clear();
+                    int x = first;
+                    for (; x + vf <= last + 1; x += vf) (Vector.Load(wbuf + x) * Vector.Load(src + x)).Store(l + x);
+                    for (; x <= last; x++) l[x] = wbuf[x] * src[x];
                 }
-                PrefixSum(l, win.P(ch) + r * win.Stride, cols);
+                PrefixSum(l, win.P(ch) + r * win.Stride, cols, first, last);
             }
         }
         return any;
@@ -620,13 +667,14 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
         float* wbuf = ws.Weight, cur = ws.V, next = ws.V + vSet;
         int vf = Vector<float>.Count;
         bool any = false, hasCur = false, hasNext = false;
+        var span = CellSpan.None;
         new Span<float>(cur, (int)vSet).Clear();
         new Span<float>(next, (int)vSet).Clear();
         // Adds full-resolution row sy to V row `first` with weight a[q] and, if q ≥ s, to V row `second` with a[q − s].
         bool AddRow(int sy, float* firstRow, int q, float* secondRow)
         {
             if (sy < 0 || sy >= h) return false;
-            if (!RowWeights(c, k, sy, fx0, fcols, wbuf, out int ca, out int cb, out _, out _)) return false;
+            if (!RowWeights(c, k, sy, fx0, fcols, wbuf, ref span, out int first, out int last)) return false;
             long rowStart = (long)sy * w;
             var a1 = new Vector<float>(a[q]);
             var a2 = new Vector<float>(secondRow != null ? a[q - s] : 0f);
@@ -635,14 +683,15 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             {
                 float* v1 = firstRow + ch * vStride, v2 = secondRow + ch * vStride;
                 float* src = ch < nSrc ? (float*)c.Source[ch] + rowStart + fx0 : null;
-                int x = ca;
-                for (; x + vf <= cb; x += vf)
+                // Columns without weight add nothing.
+                int x = first;
+                for (; x + vf <= last + 1; x += vf)
                 {
                     var val = src != null ? Vector.Load(wbuf + x) * Vector.Load(src + x) : Vector.Load(wbuf + x);
                     (Vector.Load(v1 + x) + a1 * val).Store(v1 + x);
                     if (secondRow != null) (Vector.Load(v2 + x) + a2 * val).Store(v2 + x);
                 }
-                for (; x < cb; x++)
+                for (; x <= last; x++)
                 {
                     float val = src != null ? wbuf[x] * src[x] : wbuf[x];
                     v1[x] += s1 * val;
@@ -730,12 +779,17 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
 
     /// <summary>p[0] = 0, p[i + 1] = p[i] + l[i] for i &lt; n. Four values per step, whose partial sums do not wait on the
     /// running total, keep the dependency chain to one addition per four values.</summary>
-    static unsafe void PrefixSum(float* l, float* p, int n)
+    static unsafe void PrefixSum(float* l, float* p, int n) => PrefixSum(l, p, n, 0, n - 1);
+
+    /// <summary><see cref="PrefixSum(float*, float*, int)"/> of an l that is 0 outside [first, last]: the steps run only
+    /// over the four-value blocks that hold [first, last] (the same blocks, so the same sums), p is 0 before them and
+    /// constant after.</summary>
+    static unsafe void PrefixSum(float* l, float* p, int n, int first, int last)
     {
+        int i = first & ~3, end = Math.Min(n, (last + 4) & ~3);
+        new Span<float>(p, i + 1).Clear();
         float s = 0f;
-        p[0] = 0f;
-        int i = 0;
-        for (; i + 4 <= n; i += 4)
+        for (; i + 4 <= end; i += 4)
         {
             float a = l[i], b = a + l[i + 1], c = b + l[i + 2], d = c + l[i + 3];
             p[i + 1] = s + a;
@@ -744,11 +798,12 @@ public sealed class CpuLensBlurKernels(Parallelism par) : ILensBlurKernels
             s += d;
             p[i + 4] = s;
         }
-        for (; i < n; i++)
+        for (; i < end; i++)
         {
             s += l[i];
             p[i + 1] = s;
         }
+        new Span<float>(p + end + 1, n - end).Fill(s);
     }
 
     /// <summary>Output pixels per gather step: eight vectors, so each tap's coefficient and offset are loaded once for

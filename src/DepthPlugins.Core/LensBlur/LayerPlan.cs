@@ -68,8 +68,8 @@ public sealed class LayerPlan
             start[b] = (byte)k;
         }
         // Every pixel is written below.
-        var lower = GC.AllocateUninitializedArray<byte>(data.Length);
-        var upper = GC.AllocateUninitializedArray<float>(data.Length);
+        var lower = RecycledArrays.Rent<byte>(data.Length);
+        var upper = RecycledArrays.Rent<float>(data.Length);
         int w = coc.Width;
         Parallel.For(0, coc.Height, par.Options, y =>
         {

@@ -64,6 +64,9 @@ public static unsafe class LensBlurRawCpu
         var comp = kernels.Composite(scene, progress.Stage(0.15f, 0.97f));
         if (image.Alpha == AlphaMode.Straight && output.Alpha == AlphaMode.Straight) FinishStraight(image, comp, output, par);
         else Finish(image, comp, output, par);
+        // Every plane of this call is its own (backends allocate the composite per call): the next call may reuse them.
+        RecycledArrays.Return(coc.Data, plan.Lower, plan.UpperWeight, scene.Colour[0].Data, scene.Colour[1].Data, scene.Colour[2].Data,
+            scene.Alpha?.Data, comp.Colour[0].Data, comp.Colour[1].Data, comp.Colour[2].Data, comp.Alpha?.Data, comp.Untouched);
         progress.Report(1f);
     }
 
