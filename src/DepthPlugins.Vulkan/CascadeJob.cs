@@ -116,15 +116,7 @@ sealed unsafe class CascadeJob
         {
             return null; // the driver had less memory than the budget promised
         }
-        try
-        {
-            return RunStages(job, plan, progress);
-        }
-        catch (DpException e) when (e.Status is DpStatus.Device or DpStatus.OutOfMemory)
-        {
-            cache.Clear(); // the buffers may be unusable (lost device), or their memory wanted back
-            throw;
-        }
+        return cache.Use(() => RunStages(job, plan, progress));
     }
 
     Plane RunStages(GpuJob job, Plan plan, Progress progress)

@@ -118,26 +118,8 @@ sealed unsafe class FdknJob
         var (gx, gy) = GpuJob.Workgroup(_dev, GemmThreads, 1);
         if (gx != GemmThreads || gy != 1)
             throw new DpException(DpStatus.Unsupported, $"Vulkan: FDKN needs workgroups of {GemmThreads} invocations; this device allows {_dev.MaxGroupInvocations}");
-        var plan = MakePlan(budget);
-        GpuJob? job = null;
-        while (job == null)
-        {
-            try { job = cache.Rent(_dev, plan.ArenaBytes, plan.StagingBytes); }
-            catch (DpException e) when (e.Status == DpStatus.OutOfMemory && budget > 64UL << 20)
-            {
-                budget /= 2;
-                plan = MakePlan(budget);
-            }
-        }
-        try
-        {
-            return RunStrips(job, plan, progress);
-        }
-        catch (DpException e) when (e.Status is DpStatus.Device or DpStatus.OutOfMemory)
-        {
-            cache.Clear();
-            throw;
-        }
+        var (job, plan) = cache.RentShrinking(_dev, budget, MakePlan, p => (p.ArenaBytes, p.StagingBytes));
+        return cache.Use(() => RunStrips(job, plan, progress));
     }
 
     (Plane, GpuTiming) RunStrips(GpuJob job, Plan plan, Progress progress)

@@ -292,6 +292,39 @@ sealed class JobCache : IDisposable
         return _job;
     }
 
+    /// <summary>Rents buffers for the plan <paramref name="makePlan"/> makes of the budget, halving the budget (down to
+    /// 64 MiB) while the driver has less memory than the budget promised: smaller tiles, same result.</summary>
+    public (GpuJob Job, TPlan Plan) RentShrinking<TPlan>(VulkanDevice dev, ulong budget, Func<ulong, TPlan> makePlan,
+        Func<TPlan, (ulong Arena, ulong Staging)> bytes)
+    {
+        var plan = makePlan(budget);
+        while (true)
+        {
+            try
+            {
+                var (arena, staging) = bytes(plan);
+                return (Rent(dev, arena, staging), plan);
+            }
+            catch (DpException e) when (e.Status == DpStatus.OutOfMemory && budget > 64UL << 20)
+            {
+                budget /= 2;
+                plan = makePlan(budget);
+            }
+        }
+    }
+
+    /// <summary>Runs work on the rented buffers; a lost device or exhausted memory drops them first (they may be unusable,
+    /// or their memory wanted back), then the failure goes on.</summary>
+    public T Use<T>(Func<T> work)
+    {
+        try { return work(); }
+        catch (DpException e) when (e.Status is DpStatus.Device or DpStatus.OutOfMemory)
+        {
+            Clear();
+            throw;
+        }
+    }
+
     public void Clear()
     {
         _job?.Dispose();

@@ -338,27 +338,8 @@ sealed unsafe class RefineJob
     /// from <paramref name="cache"/>, which keeps them for the next call.</summary>
     public GpuTiming Run(ulong budget, Progress progress, JobCache cache)
     {
-        var plan = MakePlan(budget);
-        GpuJob? job = null;
-        while (job == null)
-        {
-            try { job = cache.Rent(_dev, plan.ArenaBytes, plan.StagingBytes); }
-            catch (DpException e) when (e.Status == DpStatus.OutOfMemory && budget > 64UL << 20)
-            {
-                // The driver had less memory than the budget promised: retry with smaller tiles.
-                budget /= 2;
-                plan = MakePlan(budget);
-            }
-        }
-        try
-        {
-            return RunTiles(job, plan, progress);
-        }
-        catch (DpException e) when (e.Status is DpStatus.Device or DpStatus.OutOfMemory)
-        {
-            cache.Clear(); // the buffers may be unusable (lost device), or their memory wanted back
-            throw;
-        }
+        var (job, plan) = cache.RentShrinking(_dev, budget, MakePlan, p => (p.ArenaBytes, p.StagingBytes));
+        return cache.Use(() => RunTiles(job, plan, progress));
     }
 
     /// <summary>
